@@ -1,0 +1,48 @@
+package org.eventrelayer;
+
+import java.time.Instant;
+
+/**
+ * A snapshot of one event service (a transport and its delivery engine).
+ *
+ * <p>Accounting: {@code accepted == delivered + deadLettered + dropped + queued + inFlight}, exact at any quiet
+ * moment and off by at most the events moving between two counters while the snapshot is taken.
+ *
+ * @param name the service's config key (e.g. {@code eventgate})
+ * @param type the provider name (e.g. {@code http})
+ * @param queued events waiting in the queue (including a batch waiting to be retried)
+ * @param queuedBytes estimated bytes of the queued events
+ * @param inFlight events in a request that has not been answered yet
+ * @param accepted events the service accepted into its queue
+ * @param refused events the service refused at offer time (queue full, too large, closed)
+ * @param delivered events the destination confirmed
+ * @param deadLettered events handed to the dead-letter handler (invalid, or out of retries)
+ * @param dropped accepted events abandoned without a verdict (still queued when close() ran out of time)
+ * @param retries events re-sent after a retryable failure (one per event per retry)
+ * @param batches requests sent, successful or not
+ * @param breakerState the circuit breaker's state: {@code CLOSED}, {@code OPEN}, {@code HALF_OPEN}, ...
+ * @param lastError the last delivery failure, without secrets, or {@code null}
+ * @param lastErrorAt when {@code lastError} happened, or {@code null}
+ */
+public record ServiceStats(
+    String name,
+    String type,
+    long queued,
+    long queuedBytes,
+    long inFlight,
+    long accepted,
+    long refused,
+    long delivered,
+    long deadLettered,
+    long dropped,
+    long retries,
+    long batches,
+    String breakerState,
+    String lastError,
+    Instant lastErrorAt) {
+
+  /** {@code delivered + deadLettered + dropped + queued + inFlight}: equals {@link #accepted()} when quiet. */
+  public long accountedFor() {
+    return delivered + deadLettered + dropped + queued + inFlight;
+  }
+}

@@ -1,0 +1,52 @@
+package org.eventrelayer.spi;
+
+import java.time.Duration;
+import org.eventrelayer.Refusal;
+import org.eventrelayer.ServiceStats;
+
+/**
+ * A destination for events (an HTTP intake, a Kafka cluster) with its own queue and threads. Relayers offer
+ * events; the service builds, serializes, batches and delivers them, and reports each outcome to the event's
+ * {@link DeliveryTracker}. Implementations are thread-safe.
+ */
+public interface EventService {
+
+  /** The service's config key. */
+  String name();
+
+  /** The provider name of this service's type, e.g. {@code http}. */
+  String type();
+
+  /**
+   * Checks, at build time, that this service can carry {@code stream} (e.g. that its Kafka topic is valid).
+   *
+   * @throws IllegalArgumentException with a message saying what is wrong
+   */
+  void checkStream(String stream);
+
+  /**
+   * Offers one event. Never blocks and never waits on the network.
+   *
+   * @return {@code null} if the event was accepted (the service now owns it and will report its outcome to
+   *     its tracker), or the refusal (with index 0) if not; a refused event is never reported to its tracker
+   */
+  Refusal offer(PendingEvent event);
+
+  /**
+   * Waits until every event accepted before this call is final, or the timeout passes.
+   *
+   * @return whether everything accepted before the call is final
+   */
+  boolean flush(Duration timeout);
+
+  /** A snapshot of this service's counters and state. */
+  ServiceStats stats();
+
+  /**
+   * Stops accepting, tries to deliver what is queued until {@code timeout} passes, then drops (and counts) what
+   * is left and releases every thread and connection. Idempotent.
+   *
+   * @return whether everything was final before the deadline
+   */
+  boolean close(Duration timeout);
+}

@@ -1,0 +1,64 @@
+package org.eventrelayer.core;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The events accepted between two flushes. {@code flush()} seals the current generation and waits until it and
+ * every older one has no event left that is not final; entries leave their generation when they become final.
+ */
+final class Generation {
+
+  private final AtomicLong outstanding = new AtomicLong(1); // 1 = the seal, removed by flush()
+  private final CompletableFuture<Void> done = new CompletableFuture<>();
+  private volatile Generation previous;
+
+  Generation(Generation previous) {
+    this.previous = previous;
+  }
+
+  void enter() {
+    outstanding.incrementAndGet();
+  }
+
+  void leave() {
+    if (outstanding.decrementAndGet() == 0) {
+      done.complete(null);
+    }
+  }
+
+  /** The nearest older generation that is not done yet, unlinking the done ones in between. */
+  Generation previous() {
+    Generation p = previous;
+    while (p != null && p.done.isDone()) {
+      p = p.previous;
+    }
+    previous = p;
+    return p;
+  }
+
+  /** Waits until this generation is done or the deadline passes. */
+  boolean await(long deadlineNanos) {
+    long remaining = deadlineNanos - System.nanoTime();
+    if (done.isDone()) {
+      return true;
+    }
+    if (remaining <= 0) {
+      return false;
+    }
+    try {
+      done.get(remaining, TimeUnit.NANOSECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

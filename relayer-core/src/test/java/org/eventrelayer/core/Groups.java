@@ -1,0 +1,36 @@
+package org.eventrelayer.core;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eventrelayer.EventRelayerGroup;
+
+/** Builds test groups over scripted services with unique names. */
+final class Groups {
+
+  private static final AtomicInteger SEQ = new AtomicInteger();
+
+  private Groups() {}
+
+  static String uniqueService() {
+    return "svc" + SEQ.incrementAndGet();
+  }
+
+  /** A group with a cdn-purge relayer on {@code resource-purge} over one scripted service with these settings. */
+  static EventRelayerGroup purgeGroup(String service, Map<String, Object> relayer, Map<String, Object> engine) {
+    Map<String, Object> r = new LinkedHashMap<>(Map.of("type", "cdn-purge", "stream", "resource-purge"));
+    r.putAll(relayer);
+    Map<String, Object> s = new LinkedHashMap<>(Map.of("type", "scripted"));
+    s.putAll(engine);
+    return EventRelayerGroup.fromMap(Map.of(
+        "relayers", Map.of("cdn-url-purges", r, "default", Map.of("type", "null")),
+        "eventServices", Map.of(service, s)));
+  }
+
+  static List<Map<String, Object>> urls(int from, int n) {
+    return java.util.stream.IntStream.range(from, from + n)
+        .mapToObj(i -> Map.<String, Object>of("url", "https://en.example.org/wiki/Page_" + i))
+        .toList();
+  }
+}
