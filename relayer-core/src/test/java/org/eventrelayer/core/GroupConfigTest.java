@@ -79,7 +79,7 @@ class GroupConfigTest {
       assertThat(g.relayerStats().get("workspace-events").type()).isEqualTo("stream");
       assertThat(g.getRelayer("default")).isInstanceOf(NullEventRelayer.class);
       RelayResult r = g.getRelayer("workspace-events")
-          .notify("workspace-events", Map.of("wsid", 1, "evtype", "NEW_VERSION"));
+          .notify("workspace-events", map("wsid", 1, "evtype", "NEW_VERSION"));
       assertThat(r.awaitDelivery(Duration.ofSeconds(10)).orElseThrow().delivered()).isEqualTo(1);
     }
     assertThat(ScriptedTransport.of(svc).events()).containsExactly("{\"wsid\":1,\"evtype\":\"NEW_VERSION\"}");
