@@ -5,19 +5,25 @@ import java.time.Instant;
 /**
  * A snapshot of one event service (a transport and its delivery engine).
  *
- * <p>Accounting: {@code accepted == delivered + deadLettered + dropped + queued + inFlight}, exact at any quiet
- * moment and off by at most the events moving between two counters while the snapshot is taken.
+ * <p>Accounting: {@code accepted == delivered + deadLettered + dropped + queued + inFlight + spooled}, exact at any
+ * quiet moment and off by at most the events moving between two counters while the snapshot is taken. With a spool,
+ * {@code accepted} includes the events replayed from the spool when the service started, and events still in the
+ * spool when the service closed count as {@code spooled}, not {@code dropped}: the next start replays them.
  *
  * @param name the service's config key (e.g. {@code eventgate})
  * @param type the provider name (e.g. {@code http})
- * @param queued events waiting in the queue (including a batch waiting to be retried)
+ * @param queued events waiting in memory (including a batch waiting to be retried and, with a spool, events
+ *     waiting to be written to it)
  * @param queuedBytes estimated bytes of the queued events
  * @param inFlight events in a request that has not been answered yet
- * @param accepted events the service accepted into its queue
+ * @param spooled events durable in the spool and not in memory: waiting on disk to be read back and sent, or left
+ *     there at close for the next start; always 0 without a spool
+ * @param accepted events the service accepted (plus, with a spool, the events it replayed from it at start)
  * @param refused events the service refused at offer time (queue full, too large, closed)
  * @param delivered events the destination confirmed
  * @param deadLettered events handed to the dead-letter handler (invalid, or out of retries)
- * @param dropped accepted events abandoned without a verdict (still queued when close() ran out of time)
+ * @param dropped accepted events abandoned without a verdict (without a spool: still queued when close() ran out
+ *     of time; with one: not yet written when close() ran out of time, or unreadable on disk)
  * @param retries events re-sent after a retryable failure (one per event per retry)
  * @param batches requests sent, successful or not
  * @param breakerState the circuit breaker's state: {@code CLOSED}, {@code OPEN}, {@code HALF_OPEN}, ...
@@ -30,6 +36,7 @@ public record ServiceStats(
     long queued,
     long queuedBytes,
     long inFlight,
+    long spooled,
     long accepted,
     long refused,
     long delivered,
@@ -41,8 +48,10 @@ public record ServiceStats(
     String lastError,
     Instant lastErrorAt) {
 
-  /** {@code delivered + deadLettered + dropped + queued + inFlight}: equals {@link #accepted()} when quiet. */
+  /**
+   * {@code delivered + deadLettered + dropped + queued + inFlight + spooled}: equals {@link #accepted()} when quiet.
+   */
   public long accountedFor() {
-    return delivered + deadLettered + dropped + queued + inFlight;
+    return delivered + deadLettered + dropped + queued + inFlight + spooled;
   }
 }

@@ -30,6 +30,18 @@ final class Generation {
     }
   }
 
+  /** {@link #enter()} {@code n} times at once. */
+  void enter(long n) {
+    outstanding.addAndGet(n);
+  }
+
+  /** {@link #leave()} {@code n} times at once. */
+  void leave(long n) {
+    if (n > 0 && outstanding.addAndGet(-n) == 0) {
+      done.complete(null);
+    }
+  }
+
   /** The nearest older generation that is not done yet, unlinking the done ones in between. */
   Generation previous() {
     Generation p = previous;

@@ -1,5 +1,7 @@
 package org.eventrelayer.core;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.eventrelayer.spi.EventService;
 import org.eventrelayer.spi.EventServiceProvider;
 import org.eventrelayer.spi.ServiceContext;
@@ -15,11 +17,21 @@ public final class ScriptedServiceProvider implements EventServiceProvider {
     return "scripted";
   }
 
+  /** The last service built under each name, so tests can reach the engine itself. */
+  static final Map<String, EventService> SERVICES = new ConcurrentHashMap<>();
+
   @Override
   public EventService create(ServiceContext context) {
     ScriptedTransport t = new ScriptedTransport(context.name());
     context.config().getString("label"); // a transport key, so tests can show unknown keys are rejected
     ScriptedTransport.INSTANCES.put(context.name(), t);
-    return DeliveryEngine.start(context, "scripted", t);
+    EventService service = DeliveryEngine.start(context, "scripted", t);
+    SERVICES.put(context.name(), service);
+    return service;
+  }
+
+  /** The engine of the last service built under {@code name}. */
+  static DeliveryEngine engine(String name) {
+    return (DeliveryEngine) SERVICES.get(name);
   }
 }

@@ -1,0 +1,76 @@
+package org.eventrelayer.core;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.eventrelayer.EventRelayer;
+import org.eventrelayer.EventRelayerGroup;
+import org.eventrelayer.RelayResult;
+
+/**
+ * A host application for {@link SpoolCrashTest}, run in a JVM of its own and killed with SIGKILL. It relays purges
+ * to a spooling service whose intake confirms the first few batches, then takes one more and never answers (a
+ * hung intake), and reports on stdout, one line each: {@code DELIVERED <uri>} / {@code INFLIGHT <uri>} for what
+ * the intake received, {@code ACCEPTED <i>} once every purge up to index {@code i} was accepted, and
+ * {@code DURABLE <i>} once the spool writer confirmed every purge up to {@code i} is on disk. It relays until
+ * killed.
+ *
+ * <p>Arguments: spool directory, service name, batches the intake confirms, first URL index.
+ */
+public final class SpoolCrashHost {
+
+  private SpoolCrashHost() {}
+
+  /** Runs the host; see the class documentation. */
+  public static void main(String[] args) {
+    String spoolDir = args[0];
+    String service = args[1];
+    int confirm = Integer.parseInt(args[2]);
+    int first = Integer.parseInt(args[3]);
+    PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+    AtomicInteger sends = new AtomicInteger();
+    ScriptedTransport.PRESETS.put(service, batch -> {
+      boolean confirmed = sends.incrementAndGet() <= confirm;
+      for (BatchEvent e : batch.events()) {
+        out.println((confirmed ? "DELIVERED " : "INFLIGHT ") + uri(e));
+      }
+      if (confirmed) {
+        return SendResult.delivered();
+      }
+      while (true) { // received, never answered: the worker stays stuck in this send until the JVM dies
+        LockSupport.park();
+      }
+    });
+    EventRelayerGroup group = Groups.purgeGroup(service, Map.of(), Map.of(
+        "spoolDir", spoolDir,
+        "queueCapacity", 200,
+        "maxBatchEvents", 50,
+        "linger", "0ms",
+        "spool.segmentBytes", "64KiB"));
+    DeliveryEngine engine = ScriptedServiceProvider.engine(service);
+    EventRelayer relayer = group.getRelayer("cdn-url-purges");
+    out.println("STARTED " + group.serviceStats().get(service).accepted());
+    for (int i = first; ; i += 20) {
+      RelayResult r = relayer.notifyMulti("cdn-url-purges", Groups.urls(i, 20));
+      if (!r.allAccepted()) {
+        out.println("REFUSED " + r.refused());
+        return;
+      }
+      out.println("ACCEPTED " + (i + 19));
+      if (engine.awaitDurable(Duration.ofSeconds(30))) {
+        out.println("DURABLE " + (i + 19));
+      }
+    }
+  }
+
+  private static String uri(BatchEvent e) {
+    String json = e.jsonString();
+    int at = json.indexOf("\"uri\":\"") + 7;
+    return json.substring(at, json.indexOf('"', at));
+  }
+}
