@@ -5,7 +5,7 @@ import java.time.Instant;
 /**
  * A snapshot of one event service (a transport and its delivery engine).
  *
- * <p>Accounting: {@code accepted == delivered + deadLettered + dropped + queued + inFlight + spooled}, exact at any
+ * <p>Accounting: {@code accepted == delivered + deadLettered + dropped + coalesced + queued + inFlight + spooled}, exact at any
  * quiet moment and off by at most the events moving between two counters while the snapshot is taken. With a spool,
  * {@code accepted} includes the events replayed from the spool when the service started, and events still in the
  * spool when the service closed count as {@code spooled}, not {@code dropped}: the next start replays them.
@@ -24,6 +24,8 @@ import java.time.Instant;
  * @param deadLettered events handed to the dead-letter handler (invalid, or out of retries)
  * @param dropped accepted events abandoned without a verdict (without a spool: still queued when close() ran out
  *     of time; with one: not yet written when close() ran out of time, or unreadable on disk)
+ * @param coalesced accepted purges that joined an equal purge still waiting in the queue (they share its outcome;
+ *     see {@code coalesce})
  * @param retries events re-sent after a retryable failure (one per event per retry)
  * @param batches requests sent, successful or not
  * @param breakerState the circuit breaker's state: {@code CLOSED}, {@code OPEN}, {@code HALF_OPEN}, ...
@@ -42,6 +44,7 @@ public record ServiceStats(
     long delivered,
     long deadLettered,
     long dropped,
+    long coalesced,
     long retries,
     long batches,
     String breakerState,
@@ -49,9 +52,10 @@ public record ServiceStats(
     Instant lastErrorAt) {
 
   /**
-   * {@code delivered + deadLettered + dropped + queued + inFlight + spooled}: equals {@link #accepted()} when quiet.
+   * {@code delivered + deadLettered + dropped + coalesced + queued + inFlight + spooled}: equals
+   * {@link #accepted()} when quiet.
    */
   public long accountedFor() {
-    return delivered + deadLettered + dropped + queued + inFlight + spooled;
+    return delivered + deadLettered + dropped + coalesced + queued + inFlight + spooled;
   }
 }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -99,6 +100,12 @@ public final class DeliveryEngine implements EventService {
   private final LongAdder dropped = new LongAdder();
   private final LongAdder retries = new LongAdder();
   private final LongAdder batches = new LongAdder();
+  private final LongAdder coalesced = new LongAdder();
+  private final Refusal queueFullByEvents;
+  private final Refusal queueFullByBytes;
+  /** Purges still waiting in the queue, by coalescing key: an equal purge offered meanwhile follows them. */
+  private final ConcurrentHashMap<String, Entry> waitingByKey = new ConcurrentHashMap<>();
+  private long nextSendNanos; // worker-confined: rate limit
   private volatile String lastError;
   private volatile Instant lastErrorAt;
 
@@ -155,6 +162,10 @@ public final class DeliveryEngine implements EventService {
     this.deadLetters = deadLetters;
     this.spool = spool;
     this.rateLimited = new RateLimitedLogger(log, Duration.ofSeconds(30));
+    this.queueFullByEvents = new Refusal(0, RefusalReason.QUEUE_FULL,
+        "queue of event service '" + name + "' is full (" + settings.queueCapacity + " events)");
+    this.queueFullByBytes = new Refusal(0, RefusalReason.QUEUE_FULL,
+        "queue of event service '" + name + "' is full (" + settings.queueBytes + " bytes)");
     this.breaker = CircuitBreaker.of("eventrelayer-" + name, breakerConfig(settings));
     this.breaker.getEventPublisher().onStateTransition(e -> {
       switch (e.getStateTransition().getToState()) {
@@ -204,12 +215,21 @@ public final class DeliveryEngine implements EventService {
    *     relayer (naming {@code spoolDir})
    */
   public static EventService start(ServiceContext context, String type, Transport transport) {
+    return start(context, type, transport, Map.of());
+  }
+
+  /**
+   * Like {@link #start(ServiceContext, String, Transport)}, with engine defaults suited to the transport (e.g.
+   * {@code maxBatchEvents: 5000} for Kafka); only {@code queueCapacity} and {@code maxBatchEvents} may be given.
+   */
+  public static EventService start(ServiceContext context, String type, Transport transport,
+      Map<String, ?> engineDefaults) {
     Objects.requireNonNull(transport, "transport");
     EngineSettings settings;
     DeadLetterHandler handler;
     SpoolLog spool = null;
     try {
-      settings = new EngineSettings(context.config(), context.name());
+      settings = new EngineSettings(context.config(), context.name(), engineDefaults);
       handler = deadLetterHandler(context.config(), settings.deadLetterHandlerClass);
       for (String stream : context.streams().keySet()) {
         try {
@@ -240,6 +260,14 @@ public final class DeliveryEngine implements EventService {
       engine.spoolWriter.start();
     }
     return engine;
+  }
+
+  /**
+   * Whether {@code key} of an {@code eventServices.<name>} entry is one the engine reads (so a transport that
+   * passes unknown keys through, such as Kafka's producer properties, must leave it alone).
+   */
+  public static boolean isEngineKey(String key) {
+    return EngineSettings.isEngineKey(key);
   }
 
   private static SpoolLog openSpool(EngineSettings settings) {
@@ -345,19 +373,33 @@ public final class DeliveryEngine implements EventService {
     if (spool != null) {
       return offerToSpool(event, size);
     }
+    String key = settings.coalesce ? event.coalesceKey() : null;
+    if (key != null) {
+      Entry waiting = waitingByKey.get(key);
+      if (waiting != null && waiting.follow(event.tracker())) {
+        accepted.increment();
+        coalesced.increment();
+        return null;
+      }
+    }
     if (queuedEvents.incrementAndGet() > settings.queueCapacity) {
       queuedEvents.decrementAndGet();
-      return queueFull("" + settings.queueCapacity + " events");
+      return queueFull(queueFullByEvents);
     }
     if (heldBytes.addAndGet(size) > settings.queueBytes) {
       heldBytes.addAndGet(-size);
       queuedEvents.decrementAndGet();
-      return queueFull(settings.queueBytes + " bytes");
+      return queueFull(queueFullByBytes);
     }
     Generation gen = generation;
     gen.enter();
     accepted.increment();
-    queue.add(new Entry(event, size, gen, System.nanoTime(), 0));
+    Entry entry = new Entry(event, size, gen, System.nanoTime(), 0);
+    if (key != null) {
+      entry.coalesceKey = key;
+      waitingByKey.put(key, entry);
+    }
+    queue.add(entry);
     if (workerIdle) {
       LockSupport.unpark(worker);
     }
@@ -412,11 +454,12 @@ public final class DeliveryEngine implements EventService {
         + bound + " wait to be written)");
   }
 
-  private Refusal queueFull(String bound) {
+  /** Counts and returns a queue-full refusal; the refusal is shared, so a flood of them allocates nothing. */
+  private Refusal queueFull(Refusal refusal) {
     refused.increment();
-    rateLimited.warn("queue-full", "eventrelayer service '{}': queue full ({}), refusing events (overflow: {}); "
-        + "breaker {}, last error: {}", name, bound, settings.overflow, breaker.getState(), lastError);
-    return new Refusal(0, RefusalReason.QUEUE_FULL, "queue of event service '" + name + "' is full (" + bound + ")");
+    rateLimited.warn("queue-full", "eventrelayer service '{}': {}, refusing events (overflow: {}); "
+        + "breaker {}, last error: {}", name, refusal.detail(), settings.overflow, breaker.getState(), lastError);
+    return refusal;
   }
 
   /**
@@ -658,22 +701,7 @@ public final class DeliveryEngine implements EventService {
 
   /** Builds and serializes an entry on the writer; records why if that fails (the worker dead-letters it). */
   private void buildForSpool(Entry e) {
-    Map<String, Object> fields;
-    byte[] json;
-    try {
-      fields = e.source.build();
-      json = JSON.writeValueAsBytes(fields);
-    } catch (Exception | StackOverflowError ex) {
-      e.failure = "unserializable: " + ex.getClass().getSimpleName() + ": " + ex.getMessage();
-      return;
-    }
-    if (json.length + 2L > settings.maxBatchBytes) {
-      e.failure = "event-too-large: " + json.length + " bytes can never fit a batch of at most "
-          + settings.maxBatchBytes;
-      e.failureJson = new String(json, StandardCharsets.UTF_8);
-      return;
-    }
-    e.event = new BatchEvent(e.stream, json, metaId(fields), fields);
+    serialize(e);
   }
 
   /** Hands a written batch to the worker: in memory while the memory bounds allow, else as a run on disk. */
@@ -955,12 +983,23 @@ public final class DeliveryEngine implements EventService {
       parkNanos(wait);
       return true;
     }
+    if (settings.rateLimit > 0) {
+      long early = nextSendNanos - System.nanoTime();
+      if (early > 0) {
+        parkNanos(early);
+        return true;
+      }
+    }
     if (!breaker.tryAcquirePermission()) {
       if (spool != null && closing && writerDone) {
         return false;
       }
       parkNanos(BREAKER_POLL_NANOS);
       return true;
+    }
+    if (settings.rateLimit > 0) {
+      long cost = (long) (pending.size() * 1e9 / settings.rateLimit);
+      nextSendNanos = Math.max(nextSendNanos, System.nanoTime()) + cost;
     }
     send();
     return true;
@@ -1003,6 +1042,10 @@ public final class DeliveryEngine implements EventService {
         } else {
           queue.poll();
           e = (Entry) item;
+          if (e.coalesceKey != null) {
+            e.take();
+            waitingByKey.remove(e.coalesceKey, e);
+          }
         }
         if (!build(e)) {
           continue;
@@ -1120,33 +1163,41 @@ public final class DeliveryEngine implements EventService {
 
   /** Builds and serializes one entry; dead-letters it (returning false) if that fails or it can never fit. */
   private boolean build(Entry e) {
+    if (e.event == null && e.failure == null) {
+      serialize(e);
+    }
     if (e.event != null) {
       return true;
     }
-    if (e.failure != null) { // found by the spool writer
-      queuedEvents.decrementAndGet();
-      deadLetter(e, e.failureJson, e.failure, 0);
-      return false;
-    }
+    queuedEvents.decrementAndGet();
+    deadLetter(e, e.failureJson, e.failure, 0);
+    return false;
+  }
+
+  /**
+   * Builds, serializes and (with {@code signing.secret}) signs an entry: sets {@code e.event}, or {@code e.failure}
+   * (and {@code e.failureJson} when it could be written) saying why it can never be sent.
+   */
+  private void serialize(Entry e) {
     Map<String, Object> fields;
     byte[] json;
     try {
       fields = e.source.build();
       json = JSON.writeValueAsBytes(fields);
+      if (settings.signer != null) {
+        json = settings.signer.signJsonObject(json);
+      }
     } catch (Exception | StackOverflowError ex) {
-      queuedEvents.decrementAndGet();
-      deadLetter(e, null, "unserializable: " + ex.getClass().getSimpleName() + ": " + ex.getMessage(), 0);
-      return false;
+      e.failure = "unserializable: " + ex.getClass().getSimpleName() + ": " + ex.getMessage();
+      return;
     }
     if (json.length + 2L > settings.maxBatchBytes) {
-      queuedEvents.decrementAndGet();
-      deadLetter(e, new String(json, StandardCharsets.UTF_8),
-          "event-too-large: " + json.length + " bytes can never fit a batch of at most " + settings.maxBatchBytes,
-          0);
-      return false;
+      e.failure = "event-too-large: " + json.length + " bytes can never fit a batch of at most "
+          + settings.maxBatchBytes;
+      e.failureJson = new String(json, StandardCharsets.UTF_8);
+      return;
     }
-    e.event = new BatchEvent(e.stream, json, metaId(fields), fields);
-    return true;
+    e.event = new BatchEvent(e.stream, json, metaId(fields), settings.signer == null ? fields : null);
   }
 
   private static String metaId(Map<String, Object> fields) {
@@ -1214,6 +1265,7 @@ public final class DeliveryEngine implements EventService {
           delivered.increment();
           finish(e);
           e.tracker.delivered();
+          e.followersDelivered();
         }
         case INVALID -> deadLetter(e, e.event.jsonString(), "invalid: " + result.reason(i), e.attempts);
         case RETRY -> {
@@ -1237,9 +1289,11 @@ public final class DeliveryEngine implements EventService {
       long delayMillis = backoff.apply(maxAttempt, Either.right(result));
       notBeforeNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis);
       recordError(result.firstReason());
-      rateLimited.warn("send-failed", "eventrelayer service '{}': {} of {} event(s) not delivered, retrying in {} ms "
+      if (!stopNow) {
+        rateLimited.warn("send-failed", "eventrelayer service '{}': {} of {} event(s) not delivered, retrying in {} ms "
               + "(attempt {}): {}", name, again.size(), batchEntries.size(), delayMillis, maxAttempt,
           result.firstReason());
+      }
     }
   }
 
@@ -1322,12 +1376,14 @@ public final class DeliveryEngine implements EventService {
           ex.toString());
     }
     e.tracker.deadLettered(reason);
+    e.followersDeadLettered(reason);
   }
 
   private void drop(Entry e, String reason) {
     dropped.increment();
     finish(e);
     e.tracker.dropped(reason);
+    e.followersDropped(reason);
   }
 
   private void finish(Entry e) {
@@ -1348,7 +1404,12 @@ public final class DeliveryEngine implements EventService {
     int n = 0;
     while ((item = queue.poll()) != null) {
       queuedEvents.decrementAndGet();
-      drop((Entry) item, reason);
+      Entry e = (Entry) item;
+      if (e.coalesceKey != null) {
+        e.take(); // no event may follow it any more: its followers are told below
+        waitingByKey.remove(e.coalesceKey, e);
+      }
+      drop(e, reason);
       n++;
     }
     if (n > 0) {
@@ -1378,7 +1439,8 @@ public final class DeliveryEngine implements EventService {
     int flying = inFlight;
     return new ServiceStats(name, type, Math.max(0, queuedEvents.get()), Math.max(0, heldBytes.get()), flying,
         Math.max(0, spooledEvents.get()), accepted.sum(), refused.sum(), delivered.sum(), deadLettered.sum(),
-        dropped.sum(), retries.sum(), batches.sum(), breaker.getState().name(), lastError, lastErrorAt);
+        dropped.sum(), coalesced.sum(), retries.sum(), batches.sum(), breaker.getState().name(), lastError,
+        lastErrorAt);
   }
 
   /** Corrupt stretches skipped in the spool (when opening it, and when reading records back), for tests. */
@@ -1426,6 +1488,48 @@ public final class DeliveryEngine implements EventService {
     String failure; // why the spool writer could not build it
     String failureJson;
     boolean isFinal;
+    String coalesceKey; // set while equal purges may follow this one
+    private List<DeliveryTracker> followers; // guarded by this; frozen once taken
+    private boolean taken; // guarded by this
+
+    /** Lets an equal event offered later share this one's fate; false once the worker has taken this one. */
+    synchronized boolean follow(DeliveryTracker tracker) {
+      if (taken) {
+        return false;
+      }
+      if (followers == null) {
+        followers = new ArrayList<>(2);
+      }
+      followers.add(tracker);
+      return true;
+    }
+
+    /** Ends the window in which equal events may follow this one. */
+    synchronized void take() {
+      taken = true;
+    }
+
+    private synchronized List<DeliveryTracker> followers() {
+      return followers == null ? List.of() : followers;
+    }
+
+    void followersDelivered() {
+      for (DeliveryTracker t : followers()) {
+        t.delivered();
+      }
+    }
+
+    void followersDeadLettered(String reason) {
+      for (DeliveryTracker t : followers()) {
+        t.deadLettered(reason);
+      }
+    }
+
+    void followersDropped(String reason) {
+      for (DeliveryTracker t : followers()) {
+        t.dropped(reason);
+      }
+    }
 
     Entry(PendingEvent source, int sizeHint, Generation generation, long acceptedNanos, long acceptedMillis) {
       this(source, source.tracker(), source.stream(), sizeHint, generation, acceptedNanos, acceptedMillis);

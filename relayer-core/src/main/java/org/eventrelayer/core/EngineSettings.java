@@ -4,6 +4,8 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.eventrelayer.spi.Config;
 
 /** The engine's keys of one service entry, read and validated at build time. Defaults are explained in the README. */
@@ -14,6 +16,15 @@ final class EngineSettings {
   static final String SPOOL_DIR = "spoolDir";
   static final long DEFAULT_SPOOL_MAX_BYTES = 1L << 30;
   static final long DEFAULT_SEGMENT_BYTES = 16L << 20;
+
+  /** Every key the engine reads; a transport must not read them (Kafka passes every other key to its producer). */
+  static final Set<String> KEYS = Set.of("queueCapacity", "queueBytes", "maxBatchEvents", "maxBatchBytes", "linger",
+      "overflow", "coalesce", "rateLimit", "deadLetterHandler", SPOOL_DIR,
+      "retry.maxAttempts", "retry.initialBackoff", "retry.maxBackoff", "retry.multiplier", "retry.maxAge",
+      "breaker.failureRateThreshold", "breaker.slidingWindowSize", "breaker.minimumNumberOfCalls",
+      "breaker.waitInOpenState", "breaker.maxWaitInOpenState", "breaker.permittedCallsInHalfOpenState",
+      "spool.fsync", "spool.fsyncInterval", "spool.maxBytes", "spool.segmentBytes",
+      "signing.secret", "signing.algorithm", "signing.field");
 
   final int queueCapacity;
   final long queueBytes;
@@ -36,6 +47,9 @@ final class EngineSettings {
   final int breakerPermittedCallsInHalfOpenState;
 
   final String deadLetterHandlerClass;
+  final boolean coalesce;
+  final double rateLimit; // events per second, 0: unlimited
+  final EventSignatures signer; // null: events are not signed
 
   /** The service's own spool directory ({@code <spoolDir>/<service>}), or {@code null} without a spool. */
   final Path spoolDir;
@@ -46,6 +60,14 @@ final class EngineSettings {
   final long spoolSegmentBytes;
 
   EngineSettings(Config c, String serviceName) {
+    this(c, serviceName, Map.of());
+  }
+
+  /**
+   * Reads the engine's keys; {@code defaults} overrides the engine's own defaults for a transport (e.g. bigger
+   * batches for Kafka), keyed like the config.
+   */
+  EngineSettings(Config c, String serviceName, Map<String, ?> defaults) {
     spoolDirKey = c.fullKey(SPOOL_DIR);
     String dir = c.getString(SPOOL_DIR, null);
     String defaultOverflow = dir == null ? "drop" : "spool";
@@ -99,11 +121,13 @@ final class EngineSettings {
       spoolSegmentBytes = 0;
     }
 
-    queueCapacity = c.getInt("queueCapacity", 50_000, 1, 10_000_000);
+    queueCapacity = c.getInt("queueCapacity", intDefault(defaults, "queueCapacity", 50_000), 1, 10_000_000);
     queueBytes = c.getBytes("queueBytes", 64L << 20, 1024, 1L << 40);
-    maxBatchEvents = c.getInt("maxBatchEvents", 1_000, 1, 1_000_000);
+    maxBatchEvents = c.getInt("maxBatchEvents", intDefault(defaults, "maxBatchEvents", 1_000), 1, 1_000_000);
     maxBatchBytes = c.getBytes("maxBatchBytes", 4L << 20, 1024, 1L << 30);
     linger = c.getDuration("linger", Duration.ofMillis(5), Duration.ZERO, Duration.ofMinutes(1));
+    coalesce = c.getBoolean("coalesce", true);
+    rateLimit = c.getDouble("rateLimit", 0, 0, 1e9);
     overflow = chosenOverflow;
 
     // With a spool, an outage of any length must not turn events into dead letters: retry until delivered unless
@@ -139,6 +163,35 @@ final class EngineSettings {
     }
 
     deadLetterHandlerClass = c.getString("deadLetterHandler", null);
+
+    String secret = c.getString("signing.secret", null);
+    String algorithm = c.getString("signing.algorithm", "HmacSHA256");
+    String field = c.getString("signing.field", "signature");
+    if (secret == null) {
+      for (String k : List.of("signing.algorithm", "signing.field")) {
+        if (c.has(k)) {
+          throw c.error(k, "only applies with signing.secret");
+        }
+      }
+      signer = null;
+    } else {
+      try {
+        signer = EventSignatures.of(secret, algorithm, field);
+      } catch (IllegalArgumentException e) {
+        throw c.error(e.getMessage().startsWith("unsupported") ? "signing.algorithm" : "signing.field",
+            e.getMessage());
+      }
+    }
+  }
+
+  private static int intDefault(Map<String, ?> defaults, String key, int fallback) {
+    Object v = defaults.get(key);
+    return v == null ? fallback : Integer.parseInt(v.toString());
+  }
+
+  /** Whether {@code key} of a service entry is one the engine reads. */
+  static boolean isEngineKey(String key) {
+    return KEYS.contains(key);
   }
 
   /** Whether the service spools ({@code overflow: spool}). */

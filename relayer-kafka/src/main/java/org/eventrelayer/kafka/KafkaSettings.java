@@ -1,5 +1,7 @@
 package org.eventrelayer.kafka;
 
+import org.eventrelayer.core.DeliveryEngine;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -16,6 +18,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 import org.eventrelayer.ConfigException;
+import org.eventrelayer.core.DeliveryEngine;
 import org.eventrelayer.spi.Config;
 import org.eventrelayer.spi.ServiceContext;
 
@@ -39,10 +42,6 @@ final class KafkaSettings {
    * properties. Keep in step with {@code DeliveryEngine}. Producer configs that happen to start with an engine
    * prefix ({@code retry.backoff.ms}, {@code retry.backoff.max.ms}) stay producer properties.
    */
-  static final Set<String> ENGINE_KEYS = Set.of(
-      "queueCapacity", "queueBytes", "maxBatchEvents", "maxBatchBytes", "linger", "overflow", "closeTimeout",
-      "deadLetterHandler");
-  static final List<String> ENGINE_PREFIXES = List.of("retry.", "breaker.");
   /** Keys the group itself reads on every entry. */
   static final Set<String> GROUP_KEYS = Set.of("type", "class");
 
@@ -152,7 +151,7 @@ final class KafkaSettings {
     Map<String, Object> user = new LinkedHashMap<>();
     List<String> secrets = new ArrayList<>();
     for (String key : c.keys()) {
-      if (OWN_KEYS.contains(key) || GROUP_KEYS.contains(key) || isEngineKey(key, defs)) {
+      if (OWN_KEYS.contains(key) || GROUP_KEYS.contains(key) || DeliveryEngine.isEngineKey(key)) {
         continue;
       }
       ConfigDef.ConfigKey kdef = defs.get(key);
@@ -264,19 +263,6 @@ final class KafkaSettings {
     }
     return new KafkaSettings(context.name(), c.path(), Map.copyOf(props), List.copyOf(secrets), serviceTopic,
         c.fullKey(TOPIC), prefix, strict, defaultKey, Map.copyOf(routes), sendTimeout, String.join(",", servers));
-  }
-
-  /** Whether {@code key} belongs to the delivery engine rather than to the producer. */
-  static boolean isEngineKey(String key, Map<String, ConfigDef.ConfigKey> producerDefs) {
-    if (ENGINE_KEYS.contains(key)) {
-      return true;
-    }
-    for (String p : ENGINE_PREFIXES) {
-      if (key.startsWith(p)) {
-        return !producerDefs.containsKey(key);
-      }
-    }
-    return false;
   }
 
   /**

@@ -128,10 +128,8 @@ public final class EventRelayerMetrics implements MeterBinder, AutoCloseable {
         service(service, ServiceStats::queuedBytes)));
     out.add(gauge(registry, "inflight", t, null,
         "Events in a request that has not been answered yet", service(service, ServiceStats::inFlight)));
-    if (SpoolAccess.available()) {
-      out.add(gauge(registry, "spool.events", t, null,
-          "Events durable in the spool and not in memory", service(service, SpoolAccess::spooled)));
-    }
+    out.add(gauge(registry, "spool.events", t, null,
+        "Events durable in the spool and not in memory", service(service, ServiceStats::spooled)));
     for (String state : BREAKER_STATES) {
       out.add(Gauge.builder(PREFIX + ".breaker.state", group, breakerIs(service, state))
           .tags(t).tag("state", state)
@@ -151,6 +149,9 @@ public final class EventRelayerMetrics implements MeterBinder, AutoCloseable {
     out.add(counter(registry, "events.dropped", t,
         "Accepted events abandoned without a verdict (still queued when close ran out of time)",
         service(service, ServiceStats::dropped)));
+    out.add(counter(registry, "events.coalesced", t,
+        "Purges that joined an equal purge still waiting in the queue (they share its outcome)",
+        service(service, ServiceStats::coalesced)));
     out.add(counter(registry, "events.retries", t, "Events re-sent after a retryable failure, once per retry",
         service(service, ServiceStats::retries)));
     out.add(counter(registry, "batches", t, "Requests sent to the destination, successful or not",

@@ -18,7 +18,8 @@ import org.eventrelayer.RefusalReason;
  * @param dropped events dropped
  * @param queued events still queued at the end
  * @param inFlight events in an unanswered request at the end
- * @param spooled events in the spool at the end (0 while the API has no spool)
+ * @param coalesced purges that joined an equal purge still queued
+ * @param spooled events in the spool at the end
  * @param accountedFor the services' own {@code accountedFor()} sum
  * @param retries events re-sent after a failure
  * @param batches requests sent
@@ -40,6 +41,7 @@ record DemoSummary(
     long delivered,
     long deadLettered,
     long dropped,
+    long coalesced,
     long queued,
     long inFlight,
     long spooled,
@@ -57,7 +59,8 @@ record DemoSummary(
   /** Caller latency of the notifyMulti calls of one phase. */
   record Phase(String name, boolean intakeDown, long calls, long p50Nanos, long p99Nanos, long maxNanos) {}
 
-  /** The accounting check: every accepted event is delivered, dead-lettered, dropped, queued, in flight or spooled. */
+  /** The accounting check: every accepted event is delivered, dead-lettered, dropped, coalesced, queued, in flight or
+   * spooled. */
   boolean accountingHolds() {
     return serviceAccepted == accountedFor;
   }

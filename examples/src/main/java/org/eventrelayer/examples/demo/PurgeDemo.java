@@ -298,16 +298,14 @@ public final class PurgeDemo {
       for (ServiceStats s : stats.values()) {
         queued += s.queued();
         delivered += s.delivered();
-        spooled += Spool.spooled(s);
+        spooled += s.spooled();
         breakers.add(stats.size() == 1 ? s.breakerState() : s.name() + ":" + s.breakerState());
       }
       StringBuilder line = new StringBuilder(160);
       line.append(String.format(Locale.ROOT, "%-8s %5.1fs | notifyMulti p50 %7s p99 %7s | breaker %-9s | queued %,7d",
           phase, (now - phaseStart) / 1e9, q == null ? "-" : duration(q[0]), q == null ? "-" : duration(q[1]),
           breakers, queued));
-      if (Spool.available()) {
-        line.append(String.format(Locale.ROOT, " | spooled %,d", spooled));
-      }
+      line.append(String.format(Locale.ROOT, " | spooled %,d", spooled));
       line.append(String.format(Locale.ROOT, " | delivered %,9d | refused %,d", delivered,
           relayer.stats().refusedTotal()));
       if (gate != null) {
@@ -323,6 +321,7 @@ public final class PurgeDemo {
       long delivered = 0;
       long deadLettered = 0;
       long dropped = 0;
+      long coalesced = 0;
       long queued = 0;
       long inFlight = 0;
       long spooled = 0;
@@ -334,9 +333,10 @@ public final class PurgeDemo {
         delivered += s.delivered();
         deadLettered += s.deadLettered();
         dropped += s.dropped();
+        coalesced += s.coalesced();
         queued += s.queued();
         inFlight += s.inFlight();
-        spooled += Spool.spooled(s);
+        spooled += s.spooled();
         accountedFor += s.accountedFor();
         retries += s.retries();
         batches += s.batches();
@@ -345,8 +345,8 @@ public final class PurgeDemo {
       end.values().forEach(s -> breakers.add(end.size() == 1 ? s.breakerState() : s.name() + " " + s.breakerState()));
       Map<RefusalReason, Long> refused = new EnumMap<>(RefusalReason.class);
       refused.putAll(r.refused());
-      return new DemoSummary(urls, calls, r.accepted(), refused, accepted, delivered, deadLettered, dropped, queued,
-          inFlight, spooled, accountedFor, retries, batches, gate != null ? openWhileDown : openSeen,
+      return new DemoSummary(urls, calls, r.accepted(), refused, accepted, delivered, deadLettered, dropped, coalesced,
+          queued, inFlight, spooled, accountedFor, retries, batches, gate != null ? openWhileDown : openSeen,
           breakers.toString(),
           gate == null ? -1 : gate.received(), gate == null ? -1 : gate.duplicates(), List.copyOf(phases), drained,
           drainMillis);
@@ -392,11 +392,10 @@ public final class PurgeDemo {
       p.println("  max while the intake was down: " + duration(downMax) + "; while up (after warm-up): "
           + duration(upMax));
     }
-    String spool = Spool.available() ? String.format(Locale.ROOT, " + spooled %,d", s.spooled()) : "";
     p.println(String.format(Locale.ROOT, "accounting       accepted %,d %s delivered %,d + dead-lettered %,d + "
-            + "dropped %,d + queued %,d + in flight %,d%s: %s", s.serviceAccepted(),
-        s.accountingHolds() ? "==" : "!=", s.delivered(), s.deadLettered(), s.dropped(), s.queued(), s.inFlight(),
-        spool, s.accountingHolds() ? "OK" : "MISMATCH"));
+            + "dropped %,d + coalesced %,d + queued %,d + in flight %,d + spooled %,d: %s", s.serviceAccepted(),
+        s.accountingHolds() ? "==" : "!=", s.delivered(), s.deadLettered(), s.dropped(), s.coalesced(), s.queued(),
+        s.inFlight(), s.spooled(), s.accountingHolds() ? "OK" : "MISMATCH"));
     p.println(String.format(Locale.ROOT, "drain            %s in %s", s.drained() ? "done" : "NOT finished",
         secs(Duration.ofMillis(s.drainMillis()))));
   }
