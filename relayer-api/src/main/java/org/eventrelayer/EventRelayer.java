@@ -11,7 +11,8 @@ import java.util.Map;
  * with a one-element list. Unlike MediaWiki's, both methods only validate and enqueue on the caller's thread;
  * building, serializing and delivering happen on the relayer's own threads. Every event handed in ends up either
  * refused at once (with a reason, in the returned {@link RelayResult}) or accepted, and every accepted event
- * reaches a final, counted state: delivered, dead-lettered or dropped.
+ * reaches a counted state: delivered, dead-lettered, dropped, coalesced into an equal queued purge (sharing its
+ * outcome), or, with a spool, kept on disk for the next run.
  *
  * <p>Instances are obtained from an {@link EventRelayerGroup} and are safe for concurrent use.
  */
