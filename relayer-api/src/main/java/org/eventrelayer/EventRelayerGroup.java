@@ -11,6 +11,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eventrelayer.spi.EventService;
+import org.eventrelayer.spi.SendListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,6 +103,17 @@ public final class EventRelayerGroup implements AutoCloseable {
     Map<String, ServiceStats> out = new LinkedHashMap<>();
     services.forEach((name, s) -> out.put(name, s.stats()));
     return out;
+  }
+
+  /** Tells {@code listener} about every request any service of this group sends (e.g. to time them). */
+  public void addSendListener(SendListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    services.values().forEach(s -> s.addSendListener(listener));
+  }
+
+  /** Removes a listener added with {@link #addSendListener}. */
+  public void removeSendListener(SendListener listener) {
+    services.values().forEach(s -> s.removeSendListener(listener));
   }
 
   /** A snapshot of every relayer's accepted/refused counts, by entry name. */

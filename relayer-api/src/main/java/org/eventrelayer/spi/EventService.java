@@ -39,6 +39,12 @@ public interface EventService {
    */
   boolean flush(Duration timeout);
 
+  /** Adds a listener told about every request this service sends; services that send no requests ignore it. */
+  default void addSendListener(SendListener listener) {}
+
+  /** Removes a listener added with {@link #addSendListener}. */
+  default void removeSendListener(SendListener listener) {}
+
   /** A snapshot of this service's counters and state. */
   ServiceStats stats();
 

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,6 +32,7 @@ import org.eventrelayer.spi.Config;
 import org.eventrelayer.spi.DeliveryTracker;
 import org.eventrelayer.spi.EventService;
 import org.eventrelayer.spi.PendingEvent;
+import org.eventrelayer.spi.SendListener;
 import org.eventrelayer.spi.ServiceContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,6 +108,7 @@ public final class DeliveryEngine implements EventService {
   /** Purges still waiting in the queue, by coalescing key: an equal purge offered meanwhile follows them. */
   private final ConcurrentHashMap<String, Entry> waitingByKey = new ConcurrentHashMap<>();
   private long nextSendNanos; // worker-confined: rate limit
+  private final List<SendListener> sendListeners = new CopyOnWriteArrayList<>();
   private volatile String lastError;
   private volatile Instant lastErrorAt;
 
@@ -1239,6 +1242,11 @@ public final class DeliveryEngine implements EventService {
     }
     long took = System.nanoTime() - started;
     batches.increment();
+    if (!sendListeners.isEmpty()) {
+      tellListeners(new SendListener.SendInfo(name, type, batch.size(), batch.jsonArrayBytes(), attempt, took,
+          failure != null ? SendListener.Outcome.FAILURE
+              : result.hasRetries() ? SendListener.Outcome.PARTIAL : SendListener.Outcome.SUCCESS));
+    }
     if (result.hasRetries()) {
       breaker.onError(took, TimeUnit.NANOSECONDS,
           failure != null ? failure : new DeliveryFailure(result.firstReason()));
@@ -1432,6 +1440,27 @@ public final class DeliveryEngine implements EventService {
     if (!stopNow) {
       LockSupport.parkNanos(this, Math.min(nanos, IDLE_PARK_NANOS));
     }
+  }
+
+  private void tellListeners(SendListener.SendInfo info) {
+    for (SendListener l : sendListeners) {
+      try {
+        l.onSend(info);
+      } catch (RuntimeException e) {
+        rateLimited.warn("send-listener", "eventrelayer service '{}': a send listener failed: {}", name,
+            e.toString());
+      }
+    }
+  }
+
+  @Override
+  public void addSendListener(SendListener listener) {
+    sendListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  @Override
+  public void removeSendListener(SendListener listener) {
+    sendListeners.remove(listener);
   }
 
   @Override

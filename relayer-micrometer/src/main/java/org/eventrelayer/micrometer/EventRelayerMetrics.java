@@ -1,11 +1,13 @@
 package org.eventrelayer.micrometer;
 
+
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.ArrayList;
@@ -13,12 +15,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
 import org.eventrelayer.EventRelayerGroup;
 import org.eventrelayer.RefusalReason;
 import org.eventrelayer.RelayerStats;
 import org.eventrelayer.ServiceStats;
+import org.eventrelayer.spi.SendListener;
 
 /**
  * Binds the stats of every event service and relayer of an {@link EventRelayerGroup} as Micrometer meters.
@@ -30,10 +35,10 @@ import org.eventrelayer.ServiceStats;
  * }</pre>
  *
  * <p>Per event service (tags {@code service}, {@code type}): gauges {@code eventrelayer.queue.events},
- * {@code eventrelayer.queue.bytes}, {@code eventrelayer.inflight}, {@code eventrelayer.spool.events} (when the API
- * reports a spool), {@code eventrelayer.breaker.state} (one gauge per {@code state} tag, 1 for the current state and
+ * {@code eventrelayer.queue.bytes}, {@code eventrelayer.inflight}, {@code eventrelayer.spool.events}, {@code eventrelayer.breaker.state} (one gauge per {@code state} tag, 1 for the current state and
  * 0 for the others); function counters {@code eventrelayer.events.accepted}, {@code .refused}, {@code .delivered},
- * {@code .dead.lettered}, {@code .dropped}, {@code .retries} and {@code eventrelayer.batches}. Per relayer (tags
+ * {@code .dead.lettered}, {@code .dropped}, {@code .coalesced}, {@code .retries} and {@code eventrelayer.batches};
+ * a timer {@code eventrelayer.send} (tag {@code outcome}: success, partial, failure) for every request sent. Per relayer (tags
  * {@code relayer}, {@code type}): function counters {@code eventrelayer.relayer.accepted} and
  * {@code eventrelayer.relayer.refused} (tag {@code reason}, one per {@link RefusalReason#code()}).
  *
@@ -59,6 +64,7 @@ public final class EventRelayerMetrics implements MeterBinder, AutoCloseable {
   private final EventRelayerGroup group;
   private final Tags tags;
   private final List<Bound> bound = new ArrayList<>();
+  private final List<SendListener> listeners = new ArrayList<>();
 
   /**
    * Creates the binder for {@code group}, without extra tags.
@@ -91,10 +97,30 @@ public final class EventRelayerMetrics implements MeterBinder, AutoCloseable {
     for (Map.Entry<String, RelayerStats> e : group.relayerStats().entrySet()) {
       bindRelayer(registry, e.getKey(), e.getValue().type(), meters);
     }
+    Map<String, Timer> timers = new ConcurrentHashMap<>();
+    for (Map.Entry<String, ServiceStats> e : group.serviceStats().entrySet()) {
+      for (SendListener.Outcome outcome : SendListener.Outcome.values()) {
+        Timer timer = Timer.builder(PREFIX + ".send")
+            .tags(tags.and("service", e.getKey(), "type", e.getValue().type(), "outcome",
+                outcome.name().toLowerCase(Locale.ROOT)))
+            .description("Requests sent to the destination and how long each took, by outcome")
+            .register(registry);
+        timers.put(e.getKey() + "|" + outcome.name(), timer);
+        meters.add(timer);
+      }
+    }
+    SendListener listener = send -> {
+      Timer timer = timers.get(send.service() + "|" + send.outcome().name());
+      if (timer != null) {
+        timer.record(send.durationNanos(), TimeUnit.NANOSECONDS);
+      }
+    };
+    group.addSendListener(listener);
     synchronized (bound) {
       for (Meter m : meters) {
         bound.add(new Bound(registry, m));
       }
+      listeners.add(listener);
     }
   }
 
@@ -102,10 +128,14 @@ public final class EventRelayerMetrics implements MeterBinder, AutoCloseable {
   @Override
   public void close() {
     List<Bound> copy;
+    List<SendListener> ls;
     synchronized (bound) {
       copy = new ArrayList<>(bound);
       bound.clear();
+      ls = new ArrayList<>(listeners);
+      listeners.clear();
     }
+    ls.forEach(group::removeSendListener);
     for (Bound b : copy) {
       b.registry.remove(b.meter);
     }

@@ -105,6 +105,12 @@ class EventRelayerMetricsTest {
     relayer.notifyMulti(CHANNEL, urls(5));
     assertThat(group.flush(WAIT)).isTrue();
     assertThat(counter("eventrelayer.events.delivered")).as("read again at each poll").isEqualTo(25);
+    io.micrometer.core.instrument.Timer sends =
+        registry.find("eventrelayer.send").tag("outcome", "success").timer();
+    assertThat(sends).isNotNull();
+    assertThat(sends.count()).isEqualTo((long) counter("eventrelayer.batches"));
+    assertThat(sends.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS)).isPositive();
+    assertThat(registry.find("eventrelayer.send").tag("outcome", "failure").timer().count()).isZero();
   }
 
   @Test
