@@ -385,7 +385,8 @@ public final class DeliveryEngine implements EventService {
         return null;
       }
     }
-    if (queuedEvents.incrementAndGet() > settings.queueCapacity) {
+    // The bound covers what is in flight too, so a batch coming back for a retry never takes the queue past it.
+    if (queuedEvents.incrementAndGet() + inFlight > settings.queueCapacity) {
       queuedEvents.decrementAndGet();
       return queueFull(queueFullByEvents);
     }
