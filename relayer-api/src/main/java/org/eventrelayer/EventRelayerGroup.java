@@ -137,6 +137,22 @@ public final class EventRelayerGroup implements AutoCloseable {
     return all;
   }
 
+  /**
+   * Waits until every event accepted before the call, on every service, is durable in its spool (see
+   * docs/spool.md: it then survives {@code kill -9}), or the timeout passes. A host that must not lose the last
+   * few milliseconds of events before a crash calls this after {@code notify}.
+   *
+   * @return whether everything was durable in time; {@code false} if a service has no spool
+   */
+  public boolean awaitDurable(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    boolean all = true;
+    for (EventService s : services.values()) {
+      all &= s.awaitDurable(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    }
+    return all;
+  }
+
   /** Closes the group within its {@code closeTimeout} (default 10 s). See {@link #close(Duration)}. */
   @Override
   public void close() {

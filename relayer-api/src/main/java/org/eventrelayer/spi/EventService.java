@@ -45,6 +45,16 @@ public interface EventService {
   /** Removes a listener added with {@link #addSendListener}. */
   default void removeSendListener(SendListener listener) {}
 
+  /**
+   * With a spool: waits until every event accepted before the call is written to it (survives {@code kill -9}),
+   * or the timeout passes. Services without a spool have nothing durable and return {@code false} at once.
+   *
+   * @return whether everything accepted before the call is durable
+   */
+  default boolean awaitDurable(Duration timeout) {
+    return false;
+  }
+
   /** A snapshot of this service's counters and state. */
   ServiceStats stats();
 

@@ -475,6 +475,7 @@ public final class DeliveryEngine implements EventService {
    * @return {@code true} if every such event is durable (or final), {@code false} if the deadline passed first or
    *     the service has no spool
    */
+  @Override
   public boolean awaitDurable(Duration timeout) {
     if (spool == null) {
       return false;
@@ -1272,9 +1273,10 @@ public final class DeliveryEngine implements EventService {
       switch (outcome) {
         case DELIVERED -> {
           delivered.increment();
-          finish(e);
+          // Trackers first: whoever sees flush() return must find every delivery future complete.
           e.tracker.delivered();
           e.followersDelivered();
+          finish(e);
         }
         case INVALID -> deadLetter(e, e.event.jsonString(), "invalid: " + result.reason(i), e.attempts);
         case RETRY -> {
@@ -1377,7 +1379,6 @@ public final class DeliveryEngine implements EventService {
   private void deadLetter(Entry e, String json, String reason, int attempts) {
     deadLettered.increment();
     recordError(reason);
-    finish(e);
     try {
       deadLetters.handle(new DeadLetter(name, e.stream, json, reason, attempts));
     } catch (RuntimeException ex) {
@@ -1386,13 +1387,14 @@ public final class DeliveryEngine implements EventService {
     }
     e.tracker.deadLettered(reason);
     e.followersDeadLettered(reason);
+    finish(e);
   }
 
   private void drop(Entry e, String reason) {
     dropped.increment();
-    finish(e);
     e.tracker.dropped(reason);
     e.followersDropped(reason);
+    finish(e);
   }
 
   private void finish(Entry e) {

@@ -74,6 +74,7 @@ final class HttpTransport implements Transport {
         .followRedirects(false)
         .followSslRedirects(false)
         .retryOnConnectionFailure(false)
+        .socketFactory(new NoDelaySocketFactory())
         .protocols(List.of(Protocol.HTTP_1_1));
     if (settings.sslSocketFactory != null) {
       builder.sslSocketFactory(settings.sslSocketFactory, settings.trustManager);

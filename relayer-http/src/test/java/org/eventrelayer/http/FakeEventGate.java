@@ -70,6 +70,7 @@ final class FakeEventGate implements AutoCloseable {
       return this;
     }
     MockWebServer s = new MockWebServer();
+    s.setServerSocketFactory(ReuseAddressServerSockets.INSTANCE);
     s.setDispatcher(new Dispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {

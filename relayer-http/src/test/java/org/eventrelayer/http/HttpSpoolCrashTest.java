@@ -1,0 +1,253 @@
+package org.eventrelayer.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.eventrelayer.ConfigException;
+import org.eventrelayer.EventRelayerGroup;
+import org.eventrelayer.ServiceStats;
+import org.eventrelayer.http.FlappingIntake.Kind;
+import org.eventrelayer.http.FlappingIntake.Receipt;
+import org.eventrelayer.testkit.ResourceChangeSchema;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The kill -9 proof with the real HTTP transport: a host in a JVM of its own ({@link HttpSpoolCrashHost}) relays
+ * purges through a {@code type: http} service with a spool while its intake is down (nothing listens on the port),
+ * and is killed with SIGKILL ({@link Process#destroyForcibly()}) mid-stride. Then the intake comes up on that same
+ * port and a second host (this JVM) starts on the same spool directory: every purge the first host reported durable
+ * arrives, an accepted purge can only be missing if it was accepted after the last durability report (the
+ * documented window), nothing arrives twice (no batch had reached an intake before the kill, so no answer was lost),
+ * and the spool is empty at the end.
+ */
+@Timeout(120)
+class HttpSpoolCrashTest {
+
+  private static final Duration PATIENCE = Duration.ofSeconds(40);
+  private static final String SERVICE = "crashgate";
+  private static final long DURABLE_BEFORE_KILL = 3_000;
+
+  @TempDir Path spoolDir;
+  @TempDir Path logs;
+
+  /** The service entry both hosts use: http to 127.0.0.1:{@code port}, spooled; small memory so the disk is used. */
+  static Map<String, Object> config(String service, int port, Path spoolDir) {
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("type", "http");
+    s.put("url", "http://127.0.0.1:" + port + "/v1/events");
+    s.put("timeout", "5s");
+    s.put("spoolDir", spoolDir.toString());
+    s.put("overflow", "spool");
+    s.put("queueCapacity", 200);
+    s.put("maxBatchEvents", 50);
+    s.put("linger", "0ms");
+    s.put("spool.segmentBytes", "64KiB");
+    s.put("retry.initialBackoff", "20ms");
+    s.put("retry.maxBackoff", "200ms");
+    s.put("breaker.waitInOpenState", "100ms");
+    s.put("breaker.maxWaitInOpenState", "500ms");
+    return Map.of(
+        "relayers", Map.of(
+            HttpSpoolCrashHost.CHANNEL, Map.of("type", "cdn-purge", "stream", TestEvents.STREAM,
+                "domain", "en.example.org", "tags", List.of("mediawiki")),
+            "default", Map.of("type", "none")),
+        "eventServices", Map.of(service, s));
+  }
+
+  /** {@code n} purge inputs from index {@code from}. */
+  static List<Map<String, Object>> urls(int from, int n) {
+    return IntStream.range(from, from + n)
+        .mapToObj(i -> Map.<String, Object>of("url", HttpSpoolCrashHost.PREFIX + i))
+        .collect(Collectors.toList());
+  }
+
+  private static Set<String> range(long fromIndex, long toIndexInclusive) {
+    Set<String> out = new HashSet<>();
+    for (long i = fromIndex; i <= toIndexInclusive; i++) {
+      out.add(HttpSpoolCrashHost.PREFIX + i);
+    }
+    return out;
+  }
+
+  /** A host JVM and what it reported. */
+  private static final class Host {
+    final Process process;
+    final List<String> lines = new CopyOnWriteArrayList<>();
+    volatile long started = -1;
+    volatile long accepted = -1;
+    volatile long durable = -1;
+    volatile String stats;
+
+    Host(Process process) {
+      this.process = process;
+      Thread reader = new Thread(() -> {
+        try (BufferedReader in = new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+          String line;
+          while ((line = in.readLine()) != null) {
+            lines.add(line);
+            if (line.startsWith("ACCEPTED ")) {
+              accepted = Long.parseLong(line.substring(9));
+            } else if (line.startsWith("DURABLE ")) {
+              durable = Long.parseLong(line.substring(8));
+            } else if (line.startsWith("STATS ")) {
+              stats = line;
+            } else if (line.startsWith("STARTED ")) {
+              started = Long.parseLong(line.substring(8));
+            }
+          }
+        } catch (IOException e) {
+          // the process died: its pipe closes
+        }
+      }, "http-crash-host-stdout");
+      reader.setDaemon(true);
+      reader.start();
+    }
+  }
+
+  private Host startHost(int port) throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+        HttpSpoolCrashHost.class.getName(), spoolDir.toString(), Integer.toString(port), SERVICE);
+    pb.redirectError(logs.resolve("host.log").toFile());
+    return new Host(pb.start());
+  }
+
+  /** A port on 127.0.0.1 where nothing listens: the intake is down (connections are refused). */
+  private static int closedPort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, TestEvents.loopback())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private String hostLog() throws IOException {
+    Path log = logs.resolve("host.log");
+    return Files.exists(log) ? Files.readString(log) : "";
+  }
+
+  @Test
+  void everyPurgeReportedDurableSurvivesKillDashNineAndArrivesOnceTheIntakeIsBackOnTheSamePort() throws Exception {
+    long t0 = System.nanoTime();
+    int port = closedPort();
+    Host host = startHost(port);
+    long killedAt;
+    try {
+      await().atMost(PATIENCE).until(() -> host.durable >= 0 || !host.process.isAlive());
+      assertThat(host.process.isAlive()).as("host died early; stderr: %s; stdout: %s", hostLog(), host.lines)
+          .isTrue();
+      assertThat(host.started).as("a fresh spool replays nothing").isZero();
+      // While the host runs, its spool directory is locked: a second relayer on it fails at build time.
+      assertThatThrownBy(() -> EventRelayerGroup.fromMap(config(SERVICE, port, spoolDir)))
+          .isInstanceOf(ConfigException.class)
+          .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("eventServices." + SERVICE + ".spoolDir"))
+          .hasMessageContaining("in use by another relayer");
+
+      await().atMost(PATIENCE).pollInterval(Duration.ofMillis(5))
+          .until(() -> host.durable >= DURABLE_BEFORE_KILL || !host.process.isAlive());
+      assertThat(host.process.isAlive()).as("host died early; stderr: %s; stdout tail: %s", hostLog(),
+          host.lines.subList(Math.max(0, host.lines.size() - 5), host.lines.size())).isTrue();
+      assertThat(host.lines).noneMatch(l -> l.startsWith("REFUSED") || l.equals("IDLE"));
+    } finally {
+      host.process.destroyForcibly(); // SIGKILL on Unix: no shutdown hook, no close, no final checkpoint
+      host.process.waitFor(30, TimeUnit.SECONDS);
+    }
+    killedAt = System.nanoTime();
+    assertThat(host.process.isAlive()).isFalse();
+    // It was relaying into an outage, and its memory was full, so the spool held events on disk.
+    assertThat(host.stats).as("host stats").isNotNull().contains("delivered=0 ")
+        .contains("lastError=ConnectException: cannot connect to 127.0.0.1:" + port);
+    assertThat(host.lines).anyMatch(l -> l.startsWith("STATS ") && !l.contains(" spooled=0 "));
+    long reportedAccepted = host.accepted;
+    long reportedDurable = host.durable;
+
+    // The intake comes up on the very port the host was failing to reach; a second host replays the spool.
+    try (FlappingIntake intake = new FlappingIntake(0)) {
+      intake.start(port);
+      EventRelayerGroup replay = EventRelayerGroup.fromMap(config(SERVICE, port, spoolDir));
+      ServiceStats first;
+      ServiceStats settled;
+      ServiceStats closed;
+      try {
+        first = replay.serviceStats().get(SERVICE);
+        assertThat(replay.flush(PATIENCE)).as("replay delivered everything").isTrue();
+        settled = replay.serviceStats().get(SERVICE);
+      } finally {
+        assertThat(replay.close(PATIENCE)).as("clean close").isTrue();
+      }
+      closed = replay.serviceStats().get(SERVICE);
+      long replayedAt = System.nanoTime();
+
+      // What the replaying host counted: everything it replayed was delivered, nothing else happened.
+      assertThat(first.accepted()).as("events replayed from the spool")
+          .isGreaterThanOrEqualTo(reportedDurable + 1).isLessThanOrEqualTo(reportedAccepted + 1 + HttpSpoolCrashHost.PER_CALL);
+      assertThat(settled.delivered()).isEqualTo(settled.accepted()).isEqualTo(first.accepted());
+      assertThat(settled.deadLettered() + settled.dropped() + settled.queued() + settled.inFlight()
+          + settled.spooled()).isZero();
+      assertThat(closed.accountedFor()).isEqualTo(closed.accepted());
+      assertThat(closed.spooled()).as("nothing left in the spool at close").isZero();
+
+      // What the intake received.
+      Map<String, List<Receipt>> ledger = intake.ledger();
+      assertThat(intake.malformed()).isZero();
+      Map<String, Integer> copies = new HashMap<>();
+      Set<String> ids = new HashSet<>();
+      ledger.forEach((uri, receipts) -> {
+        copies.put(uri, receipts.size());
+        for (Receipt r : receipts) {
+          assertThat(r.kind()).isEqualTo(Kind.ACCEPTED);
+          assertThat(ResourceChangeSchema.problems(r.json())).as(r.json()).isEmpty();
+          assertThat(r.id()).isNotBlank();
+          ids.add(r.id());
+        }
+      });
+      Set<String> arrived = copies.keySet();
+      // 1. Every purge reported durable arrived.
+      assertThat(arrived).containsAll(range(0, reportedDurable));
+      // 2. Nothing arrived that the host never offered (at most the call in progress at the kill).
+      assertThat(range(0, reportedAccepted + HttpSpoolCrashHost.PER_CALL)).containsAll(arrived);
+      // 3. An accepted purge can only be missing from the window after the last durability report.
+      Set<String> missing = range(0, reportedAccepted);
+      missing.removeAll(arrived);
+      assertThat(range(reportedDurable + 1, reportedAccepted)).containsAll(missing);
+      // 4. Duplicates: none. No batch reached an intake before the kill (it was down), so no answer was lost; and
+      //    the replaying host read every answer. Each purge arrived once, with one meta.id.
+      assertThat(copies.values()).allMatch(n -> n == 1);
+      assertThat(ids).hasSize(arrived.size());
+      assertThat((long) arrived.size()).isEqualTo(settled.delivered());
+      // 5. Nothing is left in the spool: every segment was fully delivered and deleted.
+      try (Stream<Path> files = Files.walk(spoolDir)) {
+        assertThat(files.filter(p -> p.toString().endsWith(".seg"))).as("segments left").isEmpty();
+      }
+
+      System.out.printf("HttpSpoolCrashTest: host accepted up to #%d, durable up to #%d when killed (%d ms after "
+              + "start); the replay delivered %d (missing from the window: %d), in %d ms; total %d ms%n",
+          reportedAccepted, reportedDurable, TimeUnit.NANOSECONDS.toMillis(killedAt - t0), settled.delivered(),
+          missing.size(), TimeUnit.NANOSECONDS.toMillis(replayedAt - killedAt),
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+  }
+}
