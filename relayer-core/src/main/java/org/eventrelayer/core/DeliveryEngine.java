@@ -122,6 +122,9 @@ public final class DeliveryEngine implements EventService {
   private volatile Boolean closeResult;
 
   // Worker-confined state.
+  private final ArrayDeque<InFlight> flights = new ArrayDeque<>(); // batches begun, oldest first
+  private final ArrayDeque<List<Entry>> retryBacklog = new ArrayDeque<>(); // failed batches waiting behind `pending`
+  private final int maxInFlight;
   private List<Entry> pending = new ArrayList<>(); // a batch waiting to be (re)sent
   private Entry carry; // built, did not fit the last batch
   private long notBeforeNanos;
@@ -192,6 +195,7 @@ public final class DeliveryEngine implements EventService {
         })
         .build();
     this.backoff = retryConfig.getIntervalBiFunction();
+    this.maxInFlight = Math.max(1, transport.maxInFlightBatches());
     this.worker = new Thread(this::runWorker, "eventrelayer-" + name + "-worker");
     this.worker.setDaemon(true);
     if (spool != null) {
@@ -847,6 +851,18 @@ public final class DeliveryEngine implements EventService {
       }
     } finally {
       terminated = true;
+      // Take the answers of the batches still in flight (a close() past its deadline cancelled them), so each of
+      // their events ends counted as what it is.
+      while (!flights.isEmpty()) {
+        try {
+          completeOldest();
+        } catch (RuntimeException e) {
+          log.warn("eventrelayer service '{}': error completing a batch at close: {}", name, e.toString());
+        }
+      }
+      while (!retryBacklog.isEmpty()) {
+        pending.addAll(retryBacklog.pollFirst());
+      }
       if (spool != null) {
         // A close() past its deadline may have interrupted us: clear it, and accept no more interrupts, or the
         // spool's files (interruptible channels) would close under the final checkpoint.
@@ -958,8 +974,19 @@ public final class DeliveryEngine implements EventService {
 
   /** One unit of work. Returns false when the worker should exit. */
   private boolean step() throws IOException {
+    if (!flights.isEmpty() && !mayLaunchAnother()) {
+      completeOldest();
+      return true;
+    }
+    if (pending.isEmpty() && !retryBacklog.isEmpty()) {
+      pending = retryBacklog.pollFirst();
+    }
     if (pending.isEmpty()) {
       if (carry == null && queue.isEmpty()) {
+        if (!flights.isEmpty()) {
+          completeOldest(); // nothing more to begin: take the answers
+          return true;
+        }
         if (closing && (spool == null || writerDone) && queue.isEmpty()) {
           return false;
         }
@@ -969,7 +996,7 @@ public final class DeliveryEngine implements EventService {
         idle(IDLE_PARK_NANOS);
         return true;
       }
-      if (!closing && lingering()) {
+      if (!closing && flights.isEmpty() && lingering()) {
         return true;
       }
       assemble();
@@ -1006,8 +1033,15 @@ public final class DeliveryEngine implements EventService {
       long cost = (long) (pending.size() * 1e9 / settings.rateLimit);
       nextSendNanos = Math.max(nextSendNanos, System.nanoTime()) + cost;
     }
-    send();
+    launch();
     return true;
+  }
+
+  /** Whether another batch may be begun while some are in flight: only while all goes well. */
+  private boolean mayLaunchAnother() {
+    return flights.size() < maxInFlight && retryBacklog.isEmpty() && !stopNow
+        && notBeforeNanos - System.nanoTime() <= 0 && (settings.rateLimit <= 0 || nextSendNanos <= System.nanoTime())
+        && breaker.getState() == CircuitBreaker.State.CLOSED;
   }
 
   /** Waits (returning true) while the oldest event is younger than linger and the batch is not yet full. */
@@ -1212,7 +1246,8 @@ public final class DeliveryEngine implements EventService {
     return null;
   }
 
-  private void send() {
+  /** Begins sending {@code pending} as one batch; it is in flight until {@link #complete} takes its outcome. */
+  private void launch() {
     List<Entry> batchEntries = pending;
     pending = new ArrayList<>();
     List<BatchEvent> events = new ArrayList<>(batchEntries.size());
@@ -1225,12 +1260,30 @@ public final class DeliveryEngine implements EventService {
     }
     Batch batch = new Batch(events, bytes, attempt);
     queuedEvents.addAndGet(-batchEntries.size());
-    inFlight = batchEntries.size();
-    long started = System.nanoTime();
-    SendResult result;
-    Throwable failure = null;
+    inFlight = inFlight + batchEntries.size();
+    InFlight flight = new InFlight(batchEntries, batch, System.nanoTime());
     try {
-      result = transport.send(batch);
+      flight.handle = transport.begin(batch);
+    } catch (Throwable ex) { // includes InterruptedException: complete() reports it
+      flight.beginFailure = ex;
+    }
+    flights.addLast(flight);
+  }
+
+  /** Waits for the oldest batch in flight and turns its answer into each event's outcome. */
+  private void completeOldest() {
+    InFlight flight = flights.pollFirst();
+    List<Entry> batchEntries = flight.entries;
+    Batch batch = flight.batch;
+    int attempt = batch.attempt();
+    long started = flight.started;
+    SendResult result;
+    Throwable failure = flight.beginFailure;
+    try {
+      if (failure != null) {
+        throw failure;
+      }
+      result = flight.handle.await();
       if (result == null) {
         throw new IllegalStateException("transport returned no result");
       }
@@ -1258,7 +1311,7 @@ public final class DeliveryEngine implements EventService {
 
     List<Entry> again = new ArrayList<>();
     long now = System.nanoTime();
-    int flying = batchEntries.size();
+    int flying = inFlight;
     for (int i = 0; i < batchEntries.size(); i++) {
       Entry e = batchEntries.get(i);
       e.attempts++;
@@ -1295,10 +1348,14 @@ public final class DeliveryEngine implements EventService {
     }
     if (!again.isEmpty()) {
       retries.add(again.size());
-      pending = again;
+      if (pending.isEmpty()) {
+        pending = again;
+      } else {
+        retryBacklog.addLast(again); // another failed batch is already waiting: keep batches within their bounds
+      }
       int maxAttempt = again.stream().mapToInt(x -> x.attempts).max().orElse(1);
       long delayMillis = backoff.apply(maxAttempt, Either.right(result));
-      notBeforeNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis);
+      notBeforeNanos = Math.max(notBeforeNanos, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis));
       recordError(result.firstReason());
       if (!stopNow) {
         rateLimited.warn("send-failed", "eventrelayer service '{}': {} of {} event(s) not delivered, retrying in {} ms "
@@ -1499,6 +1556,21 @@ public final class DeliveryEngine implements EventService {
   static final class DeliveryFailure extends Exception {
     DeliveryFailure(String reason) {
       super(reason, null, false, false);
+    }
+  }
+
+  /** A batch begun and not yet completed. */
+  static final class InFlight {
+    final List<Entry> entries;
+    final Batch batch;
+    final long started;
+    Transport.Flight handle;
+    Throwable beginFailure;
+
+    InFlight(List<Entry> entries, Batch batch, long started) {
+      this.entries = entries;
+      this.batch = batch;
+      this.started = started;
     }
   }
 

@@ -53,6 +53,8 @@ final class KafkaTransport implements Transport {
   private static final Logger log = LoggerFactory.getLogger(KafkaTransport.class);
   private static final Object ACKED = new Object();
   private static final int MAX_REASON = 400;
+  /** Batches handed to the producer and not yet acknowledged, at most. */
+  static final int MAX_IN_FLIGHT_BATCHES = 4;
 
   private final KafkaSettings settings;
   private final Function<Map<String, Object>, Producer<String, byte[]>> factory;
@@ -60,7 +62,8 @@ final class KafkaTransport implements Transport {
   private volatile Producer<String, byte[]> producer;
   private volatile boolean closed;
   private volatile boolean cancelled;
-  private volatile CountDownLatch waiting;
+  /** Latches of the batches whose acknowledgements are awaited; {@link #cancel()} releases them. */
+  private final Set<CountDownLatch> waiting = ConcurrentHashMap.newKeySet();
 
   KafkaTransport(KafkaSettings settings, Function<Map<String, Object>, Producer<String, byte[]>> factory) {
     this.settings = settings;
@@ -101,10 +104,25 @@ final class KafkaTransport implements Transport {
   /** Sends every event of {@code batch} as a record and maps each acknowledgement onto an outcome. */
   @Override
   public SendResult send(Batch batch) throws Exception {
+    return begin(batch).await();
+  }
+
+  /**
+   * Kafka acknowledges asynchronously, so the engine may have a few batches in flight: it builds and hands over the
+   * next batch while the broker acknowledges this one, as a plain producer loop does.
+   */
+  @Override
+  public int maxInFlightBatches() {
+    return MAX_IN_FLIGHT_BATCHES;
+  }
+
+  /** Hands every event of {@code batch} to the producer; the returned flight waits for the acknowledgements. */
+  @Override
+  public Flight begin(Batch batch) throws Exception {
     List<BatchEvent> events = batch.events();
     int n = events.size();
     if (n == 0) {
-      return SendResult.delivered();
+      return SendResult::delivered;
     }
     Producer<String, byte[]> p = producer();
 
@@ -178,13 +196,24 @@ final class KafkaTransport implements Transport {
       }
     }
 
+    waiting.add(latch);
+    long deadline = System.nanoTime() + settings.sendTimeout().toNanos();
+    RuntimeException failure = producerFailure;
+    String failureReason = notSentReason;
+    return () -> collect(p, n, latch, deadline, answers, notSent, refused, failure, failureReason);
+  }
+
+  /** Waits for a begun batch's acknowledgements until its deadline and maps each onto an outcome. */
+  private SendResult collect(Producer<String, byte[]> p, int n, CountDownLatch latch, long deadline,
+      AtomicReferenceArray<Object> answers, String[] notSent, boolean[] refused, RuntimeException producerFailure,
+      String notSentReason) throws Exception {
     long timeoutMs = settings.sendTimeout().toMillis();
     boolean complete;
-    waiting = latch;
     try {
-      complete = !cancelled && latch.await(timeoutMs, TimeUnit.MILLISECONDS) && !cancelled;
+      complete = !cancelled && latch.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+          && !cancelled;
     } finally {
-      waiting = null;
+      waiting.remove(latch);
     }
 
     SendResult.Builder result = SendResult.builder(n);
@@ -247,8 +276,7 @@ final class KafkaTransport implements Transport {
   @Override
   public void cancel() {
     cancelled = true;
-    CountDownLatch l = waiting;
-    if (l != null) {
+    for (CountDownLatch l : waiting) {
       while (l.getCount() > 0) {
         l.countDown();
       }
