@@ -62,8 +62,9 @@ import org.eventrelayer.spi.ServiceContext;
  *
  * <h2>Outcomes</h2>
  * Retriable errors (timeouts, expired batches, not enough replicas, leader changes) and unknown ones are retried
- * by the engine; record too large, invalid topic or record, authorization, authentication and serialization
- * errors are dead-lettered with the cause. A batch of which nothing got through (cluster unreachable, metadata or
+ * by the engine, and so are authentication failures (bad credentials are fixed by an operator, not by dropping
+ * events); record too large, invalid topic or record, authorization and serialization errors are dead-lettered
+ * with the cause. A batch of which nothing got through (cluster unreachable, metadata or
  * buffer timeout) fails as a whole and counts against the breaker; its reason shows in
  * {@link org.eventrelayer.ServiceStats#lastError()}.
  */

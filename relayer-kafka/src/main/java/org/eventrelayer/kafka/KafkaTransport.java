@@ -18,7 +18,6 @@ import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.ApiException;
-import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.InterruptException;
@@ -349,8 +348,9 @@ final class KafkaTransport implements Transport {
         || ex instanceof InvalidTopicException
         || ex instanceof InvalidRecordException
         || ex instanceof AuthorizationException
-        || ex instanceof AuthenticationException
         || ex instanceof SerializationException;
+    // Not AuthenticationException: bad credentials are a deployment problem, fixed by an operator, not a bad event
+    // (as HTTP's 401): those events are retried, count against the breaker, and wait rather than being thrown away.
   }
 
   /** Errors after which an idempotent producer is not usable any more and must be replaced. */

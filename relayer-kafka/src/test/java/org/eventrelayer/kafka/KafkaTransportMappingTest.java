@@ -89,7 +89,7 @@ class KafkaTransportMappingTest {
         .containsEntry("too-large", "INVALID RecordTooLargeException: The message is 2097224 bytes when serialized "
             + "which is larger than 1048576, which is the value of the max.request.size configuration.")
         .containsEntry("authz", "INVALID TopicAuthorizationException: Not authorized to access topics: [purges]")
-        .containsEntry("authn", "INVALID SaslAuthenticationException: Authentication failed: Invalid username or password")
+        .containsEntry("authn", "RETRY SaslAuthenticationException: Authentication failed: Invalid username or password")
         .containsEntry("bad-topic", "INVALID InvalidTopicException: Invalid topic")
         .containsEntry("bad-record", "INVALID InvalidRecordException: Compacted topic cannot accept message without key")
         .containsEntry("serialization", "INVALID SerializationException: cannot serialize")
