@@ -1259,8 +1259,8 @@ public final class DeliveryEngine implements EventService {
       attempt = Math.max(attempt, e.attempts + 1);
     }
     Batch batch = new Batch(events, bytes, attempt);
+    inFlight = inFlight + batchEntries.size(); // first, so that offer() never sees the events in neither count
     queuedEvents.addAndGet(-batchEntries.size());
-    inFlight = inFlight + batchEntries.size();
     InFlight flight = new InFlight(batchEntries, batch, System.nanoTime());
     try {
       flight.handle = transport.begin(batch);
