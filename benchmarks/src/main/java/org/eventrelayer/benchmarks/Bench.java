@@ -1,0 +1,208 @@
+package org.eventrelayer.benchmarks;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.reflect.RecordComponent;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.eventrelayer.ConfigException;
+import org.eventrelayer.EventRelayerGroup;
+import org.eventrelayer.ServiceStats;
+
+/** Small helpers shared by the harnesses: arguments, medians, machine load, heap after GC, feature probes, JSON. */
+public final class Bench {
+
+  public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** The engine key that turns on coalescing of identical queued events (override: -Dbench.coalesceKey=...). */
+  public static final String COALESCE_KEY = System.getProperty("bench.coalesceKey", "coalesce");
+  /** The engine key of the per-service rate limit (override: -Dbench.rateLimitKey=...). */
+  public static final String RATE_LIMIT_KEY = System.getProperty("bench.rateLimitKey", "rateLimit");
+
+  private Bench() {}
+
+  /**
+   * Keeps slf4j-simple at WARN for the relayer and Kafka (the examples jar asks for the engine's INFO lines), unless
+   * set on the command line. Call first thing in a main, before any logger exists.
+   */
+  public static void quietLogs() {
+    for (String logger : List.of("org.eventrelayer", "org.eventrelayer.core.DeliveryEngine", "org.apache.kafka",
+        "kafka", "state.change.logger", "org.apache.zookeeper")) {
+      String key = "org.slf4j.simpleLogger.log." + logger;
+      if (System.getProperty(key) == null) {
+        System.setProperty(key, "warn");
+      }
+    }
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
+  }
+
+  /** {@code --name value} pairs (and bare {@code --flag}s as "true"). */
+  public static Map<String, String> args(String[] args) {
+    Map<String, String> out = new HashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument: " + a);
+      }
+      String name = a.substring(2);
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        out.put(name.substring(0, eq), name.substring(eq + 1));
+      } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+        out.put(name, args[++i]);
+      } else {
+        out.put(name, "true");
+      }
+    }
+    return out;
+  }
+
+  public static int intArg(Map<String, String> args, String name, int dflt) {
+    String v = args.get(name);
+    return v == null ? dflt : Integer.parseInt(v.replace("_", ""));
+  }
+
+  public static double median(List<Double> values) {
+    if (values.isEmpty()) {
+      return Double.NaN;
+    }
+    List<Double> s = new ArrayList<>(values);
+    s.sort(null);
+    int n = s.size();
+    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+  }
+
+  /** The 1, 5 and 15 minute load averages (Linux), or an empty list elsewhere. */
+  public static List<Double> loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return List.of(Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2]));
+    } catch (IOException | RuntimeException e) {
+      double l = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+      return l < 0 ? List.of() : List.of(l);
+    }
+  }
+
+  /** Heap in use right after a full collection, in bytes (collects until the figure settles). */
+  public static long heapAfterGc() {
+    long last = Long.MAX_VALUE;
+    for (int i = 0; i < 5; i++) {
+      System.gc();
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+      if (i > 0 && Math.abs(last - used) < (1 << 20)) {
+        return Math.min(last, used);
+      }
+      last = used;
+    }
+    return last;
+  }
+
+  /**
+   * Whether the engine knows {@code key} (e.g. the coalescing switch, which is being added): builds and closes a
+   * group with the key on an HTTP service whose URL is never called (nothing is notified).
+   */
+  public static boolean engineSupports(String key, Object value) {
+    Map<String, Object> service = new LinkedHashMap<>();
+    service.put("type", "http");
+    service.put("url", "http://127.0.0.1:9/v1/events");
+    service.put(key, value);
+    try (EventRelayerGroup g = EventRelayerGroup.fromMap(Map.of(
+        "relayers", Map.of(PurgeEvents.CHANNEL, PurgeEvents.relayerEntry()),
+        "eventServices", Map.of("probe", service)))) {
+      return true;
+    } catch (ConfigException e) {
+      return false;
+    }
+  }
+
+  /** A stats component by name ({@code coalesced}, {@code spooled}, ...) if this build's ServiceStats has it. */
+  public static Long optionalStat(ServiceStats stats, String component) {
+    for (RecordComponent c : ServiceStats.class.getRecordComponents()) {
+      if (c.getName().equals(component)) {
+        try {
+          Object v = c.getAccessor().invoke(stats);
+          return v instanceof Number n ? n.longValue() : null;
+        } catch (ReflectiveOperationException e) {
+          return null;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The stats as a map (every component of this build's ServiceStats). */
+  public static Map<String, Object> statsMap(ServiceStats stats) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (RecordComponent c : ServiceStats.class.getRecordComponents()) {
+      try {
+        Object v = c.getAccessor().invoke(stats);
+        m.put(c.getName(), v instanceof Instant || v instanceof Duration ? v.toString() : v);
+      } catch (ReflectiveOperationException e) {
+        m.put(c.getName(), "?");
+      }
+    }
+    return m;
+  }
+
+  /**
+   * Lets a just-built client or group finish starting (threads, first class loading) before the clock starts: a host
+   * builds its group once, at start-up, so start-up is not part of what the end-to-end harnesses measure.
+   */
+  public static void settle() {
+    try {
+      Thread.sleep(200);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Basic facts of the run, for the results file. */
+  public static Map<String, Object> environment() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+    m.put("cpus", Runtime.getRuntime().availableProcessors());
+    m.put("maxHeapMiB", Runtime.getRuntime().maxMemory() >> 20);
+    m.put("jvmArgs", ManagementFactory.getRuntimeMXBean().getInputArguments());
+    return m;
+  }
+
+  /** Writes {@code value} as indented JSON to {@code path} (creating directories), or to stdout if null. */
+  public static void writeJson(String path, Object value) {
+    try {
+      String text = JSON.writeValueAsString(value);
+      if (path == null) {
+        System.out.println(text);
+        return;
+      }
+      Path p = Path.of(path);
+      if (p.getParent() != null) {
+        Files.createDirectories(p.getParent());
+      }
+      Files.writeString(p, text + "\n");
+      System.out.println("wrote " + p);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static String rate(double eventsPerSecond) {
+    return String.format("%,.0f ev/s", eventsPerSecond);
+  }
+}
