@@ -19,6 +19,7 @@ import org.eventrelayer.EventRelayer;
 import org.eventrelayer.EventRelayerGroup;
 import org.eventrelayer.RelayResult;
 import org.eventrelayer.ServiceStats;
+import org.eventrelayer.http.NoDelaySocketFactory;
 
 /**
  * HTTP end-to-end throughput: purge events per second from {@code notifyMulti} through the relayer ({@code type:
@@ -182,7 +183,7 @@ public final class HttpThroughputHarness {
     // As the relayer's HttpTransport configures its client (one client, HTTP/1.1, no silent retries, TCP_NODELAY).
     OkHttpClient.Builder builder = new OkHttpClient.Builder();
     if (noDelay) {
-      builder.socketFactory(new NoDelaySockets());
+      builder.socketFactory(new NoDelaySocketFactory()); // the same sockets as the relayer's transport
     }
     OkHttpClient client = builder
         .callTimeout(Duration.ofSeconds(10))
