@@ -1,7 +1,6 @@
 package org.eventrelayer;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
@@ -123,9 +122,5 @@ final class Providers {
     } catch (ClassNotFoundException | LinkageError e) {
       return null;
     }
-  }
-
-  List<String> serviceNames() {
-    return List.copyOf(services.keySet());
   }
 }

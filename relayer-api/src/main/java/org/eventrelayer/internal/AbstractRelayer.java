@@ -113,11 +113,6 @@ public abstract class AbstractRelayer implements EventRelayer {
     return new RelayerStats(name, type, accepted.sum(), byReason);
   }
 
-  /** Whether {@link #close()} was called. */
-  protected final boolean isClosed() {
-    return closed;
-  }
-
   @Override
   public void close() {
     closed = true;

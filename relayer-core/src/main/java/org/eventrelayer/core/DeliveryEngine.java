@@ -645,7 +645,7 @@ public final class DeliveryEngine implements EventService {
         long seq = spool.nextSeq();
         for (Entry e : batch) {
           if (e.event == null && e.failure == null) {
-            buildForSpool(e);
+            serialize(e);
           }
           if (e.event != null) {
             e.seq = seq++;
@@ -706,11 +706,6 @@ public final class DeliveryEngine implements EventService {
           spool.dir(), e.toString());
       return false;
     }
-  }
-
-  /** Builds and serializes an entry on the writer; records why if that fails (the worker dead-letters it). */
-  private void buildForSpool(Entry e) {
-    serialize(e);
   }
 
   /** Hands a written batch to the worker: in memory while the memory bounds allow, else as a run on disk. */
