@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,11 +14,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.eventrelayer.ConfigException;
 import org.eventrelayer.EventRelayerGroup;
 import org.eventrelayer.ServiceStats;
+import org.eventrelayer.testkit.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,67 +38,20 @@ class SpoolCrashTest {
   @TempDir Path spoolDir;
   @TempDir Path logs;
 
-  /** What one killed host reported. */
-  private static final class Host {
-    final Process process;
-    final List<String> lines = new CopyOnWriteArrayList<>();
-    volatile long accepted = -1;
-    volatile long durable = -1;
-
-    Host(Process process) {
-      this.process = process;
-      Thread reader = new Thread(() -> {
-        try (BufferedReader in = new BufferedReader(
-            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = in.readLine()) != null) {
-            lines.add(line);
-            if (line.startsWith("ACCEPTED ")) {
-              accepted = Long.parseLong(line.substring(9));
-            } else if (line.startsWith("DURABLE ")) {
-              durable = Long.parseLong(line.substring(8));
-            }
-          }
-        } catch (IOException e) {
-          // the process died: its pipe closes
-        }
-      }, "crash-host-stdout");
-      reader.setDaemon(true);
-      reader.start();
-    }
-
-    Set<String> uris(String kind) {
-      Set<String> out = new HashSet<>();
-      for (String l : lines) {
-        if (l.startsWith(kind + " ")) {
-          out.add(l.substring(kind.length() + 1));
-        }
-      }
-      return out;
-    }
-  }
-
-  private Host start(String service, int confirm, int first, String log) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        SpoolCrashHost.class.getName(), spoolDir.toString(), service, Integer.toString(confirm),
-        Integer.toString(first));
-    pb.redirectError(logs.resolve(log).toFile());
-    return new Host(pb.start());
+  private ChildJvm start(String service, int confirm, int first, String log) throws IOException {
+    return ChildJvm.start(SpoolCrashHost.class, logs.resolve(log), spoolDir.toString(), service,
+        Integer.toString(confirm), Integer.toString(first));
   }
 
   /** Lets the host relay until it has reported {@code durable} purges durable, then kills it mid-stride. */
-  private void killAfter(Host host, long durable, String log) throws Exception {
+  private void killAfter(ChildJvm host, long durable, String log) throws Exception {
     try {
-      await().atMost(PATIENCE).until(() -> host.durable >= durable || !host.process.isAlive());
-      assertThat(host.process.isAlive()).as("host died early; stderr: %s; stdout: %s",
-          Files.readString(logs.resolve(log)), host.lines.subList(0, Math.min(5, host.lines.size()))).isTrue();
-      assertThat(host.lines).noneMatch(l -> l.startsWith("REFUSED"));
+      await().atMost(PATIENCE).until(() -> host.lastNumber("DURABLE") >= durable || !host.isAlive());
+      assertThat(host.isAlive()).as("host died early; stderr: %s; stdout: %s",
+          Files.readString(logs.resolve(log)), host.lines().subList(0, Math.min(5, host.lines().size()))).isTrue();
+      assertThat(host.lines()).noneMatch(l -> l.startsWith("REFUSED"));
     } finally {
-      host.process.destroyForcibly(); // SIGKILL on Unix: no shutdown hook, no close, no final checkpoint
-      host.process.waitFor();
+      host.kill(); // SIGKILL on Unix: no shutdown hook, no close, no final checkpoint
     }
   }
 
@@ -118,8 +68,8 @@ class SpoolCrashTest {
     String service = "crash" + Groups.uniqueService();
 
     // Host 1: the intake confirms 3 batches, then hangs on the 4th; killed while relaying.
-    Host one = start(service, 3, 0, "one.log");
-    await().atMost(PATIENCE).until(() -> one.durable >= 0 || !one.process.isAlive());
+    ChildJvm one = start(service, 3, 0, "one.log");
+    await().atMost(PATIENCE).until(() -> one.lastNumber("DURABLE") >= 0 || !one.isAlive());
     // While it runs, the spool directory is locked: a second relayer on it fails at build time, naming the key.
     assertThatThrownBy(() -> Groups.purgeGroup(service, Map.of(), Map.of("spoolDir", spoolDir.toString())))
         .isInstanceOf(ConfigException.class)
@@ -128,9 +78,9 @@ class SpoolCrashTest {
     killAfter(one, 3_000, "one.log");
 
     // Host 2: replays what host 1 left to the still-hung intake, relays more, and is killed as well.
-    Host two = start(service, 0, 1_000_000, "two.log");
+    ChildJvm two = start(service, 0, 1_000_000, "two.log");
     killAfter(two, 1_000_000 + 2_000, "two.log");
-    String started = two.lines.stream().filter(l -> l.startsWith("STARTED ")).findFirst().orElseThrow();
+    String started = two.lines().stream().filter(l -> l.startsWith("STARTED ")).findFirst().orElseThrow();
     assertThat(Long.parseLong(started.substring(8))).as("events host 2 replayed").isPositive();
 
     // Now the intake is up: a relayer in this JVM replays the spool.
@@ -154,45 +104,45 @@ class SpoolCrashTest {
     }
 
     Set<String> arrived = new HashSet<>(received.keySet());
-    for (Host h : List.of(one, two)) {
-      arrived.addAll(h.uris("DELIVERED"));
-      arrived.addAll(h.uris("INFLIGHT"));
+    for (ChildJvm h : List.of(one, two)) {
+      arrived.addAll(h.values("DELIVERED"));
+      arrived.addAll(h.values("INFLIGHT"));
     }
     // 1. Everything reported durable arrived.
-    assertThat(one.durable).isGreaterThanOrEqualTo(3_000);
-    assertThat(two.durable).isGreaterThanOrEqualTo(1_002_000);
-    Set<String> durable = range(0, one.durable);
-    durable.addAll(range(1_000_000, two.durable));
+    assertThat(one.lastNumber("DURABLE")).isGreaterThanOrEqualTo(3_000);
+    assertThat(two.lastNumber("DURABLE")).isGreaterThanOrEqualTo(1_002_000);
+    Set<String> durable = range(0, one.lastNumber("DURABLE"));
+    durable.addAll(range(1_000_000, two.lastNumber("DURABLE")));
     assertThat(durable).isSubsetOf(arrived);
     // 2. An accepted purge can only be missing from the window after the last durability report.
-    Set<String> accepted = range(0, one.accepted);
-    accepted.addAll(range(1_000_000, two.accepted));
+    Set<String> accepted = range(0, one.lastNumber("ACCEPTED"));
+    accepted.addAll(range(1_000_000, two.lastNumber("ACCEPTED")));
     Set<String> missing = new HashSet<>(accepted);
     missing.removeAll(arrived);
-    Set<String> window = range(one.durable + 1, one.accepted);
-    window.addAll(range(two.durable + 1, two.accepted));
+    Set<String> window = range(one.lastNumber("DURABLE") + 1, one.lastNumber("ACCEPTED"));
+    window.addAll(range(two.lastNumber("DURABLE") + 1, two.lastNumber("ACCEPTED")));
     assertThat(missing).isSubsetOf(window);
     System.out.printf("kill -9 proof: host 1 accepted up to %d, durable up to %d, confirmed %d, in flight %d; "
             + "host 2 replayed %s, accepted up to %d, durable up to %d; final replay delivered %d, corrupt "
-            + "stretches skipped %d; accepted but missing (window): %d%n", one.accepted, one.durable,
-        one.uris("DELIVERED").size(), one.uris("INFLIGHT").size(), started.substring(8), two.accepted, two.durable,
+            + "stretches skipped %d; accepted but missing (window): %d%n", one.lastNumber("ACCEPTED"), one.lastNumber("DURABLE"),
+        one.values("DELIVERED").size(), one.values("INFLIGHT").size(), started.substring(8), two.lastNumber("ACCEPTED"), two.lastNumber("DURABLE"),
         received.size(), corrupt, missing.size());
     // 3. Duplicates only from batches in flight at a kill; what the intake confirmed was never sent again.
-    Set<String> confirmed = new HashSet<>(one.uris("DELIVERED"));
+    Set<String> confirmed = new HashSet<>(one.values("DELIVERED"));
     assertThat(confirmed).isNotEmpty().hasSizeLessThanOrEqualTo(3 * 50);
-    assertThat(two.uris("DELIVERED")).isEmpty();
-    Set<String> inFlight = new HashSet<>(one.uris("INFLIGHT"));
-    inFlight.addAll(two.uris("INFLIGHT"));
+    assertThat(two.values("DELIVERED")).isEmpty();
+    Set<String> inFlight = new HashSet<>(one.values("INFLIGHT"));
+    inFlight.addAll(two.values("INFLIGHT"));
     assertThat(inFlight).hasSizeLessThanOrEqualTo(2 * 50);
     Set<String> sentTwice = new HashSet<>();
-    for (Host h : List.of(one, two)) {
-      for (String l : h.lines) {
+    for (ChildJvm h : List.of(one, two)) {
+      for (String l : h.lines()) {
         if ((l.startsWith("DELIVERED ") || l.startsWith("INFLIGHT ")) && received.containsKey(l.substring(l.indexOf(' ') + 1))) {
           sentTwice.add(l.substring(l.indexOf(' ') + 1));
         }
       }
     }
-    sentTwice.addAll(one.uris("INFLIGHT").stream().filter(two.uris("INFLIGHT")::contains).toList());
+    sentTwice.addAll(one.values("INFLIGHT").stream().filter(two.values("INFLIGHT")::contains).toList());
     assertThat(sentTwice).isSubsetOf(inFlight).doesNotContainAnyElementsOf(confirmed);
     assertThat(received.values()).allMatch(n -> n == 1);
     // 4. A clean close after a full delivery leaves no segment behind.

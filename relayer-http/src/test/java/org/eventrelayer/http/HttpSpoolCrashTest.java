@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -29,6 +25,7 @@ import org.eventrelayer.ServiceStats;
 import org.eventrelayer.http.FlappingIntake.Kind;
 import org.eventrelayer.http.FlappingIntake.Receipt;
 import org.eventrelayer.testkit.ResourceChangeSchema;
+import org.eventrelayer.testkit.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,50 +88,9 @@ class HttpSpoolCrashTest {
     return out;
   }
 
-  /** A host JVM and what it reported. */
-  private static final class Host {
-    final Process process;
-    final List<String> lines = new CopyOnWriteArrayList<>();
-    volatile long started = -1;
-    volatile long accepted = -1;
-    volatile long durable = -1;
-    volatile String stats;
-
-    Host(Process process) {
-      this.process = process;
-      Thread reader = new Thread(() -> {
-        try (BufferedReader in = new BufferedReader(
-            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = in.readLine()) != null) {
-            lines.add(line);
-            if (line.startsWith("ACCEPTED ")) {
-              accepted = Long.parseLong(line.substring(9));
-            } else if (line.startsWith("DURABLE ")) {
-              durable = Long.parseLong(line.substring(8));
-            } else if (line.startsWith("STATS ")) {
-              stats = line;
-            } else if (line.startsWith("STARTED ")) {
-              started = Long.parseLong(line.substring(8));
-            }
-          }
-        } catch (IOException e) {
-          // the process died: its pipe closes
-        }
-      }, "http-crash-host-stdout");
-      reader.setDaemon(true);
-      reader.start();
-    }
-  }
-
-  private Host startHost(int port) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        HttpSpoolCrashHost.class.getName(), spoolDir.toString(), Integer.toString(port), SERVICE);
-    pb.redirectError(logs.resolve("host.log").toFile());
-    return new Host(pb.start());
+  private ChildJvm startHost(int port) throws IOException {
+    return ChildJvm.start(HttpSpoolCrashHost.class, logs.resolve("host.log"), spoolDir.toString(),
+        Integer.toString(port), SERVICE);
   }
 
   /** A port on 127.0.0.1 where nothing listens: the intake is down (connections are refused). */
@@ -153,13 +109,13 @@ class HttpSpoolCrashTest {
   void everyPurgeReportedDurableSurvivesKillDashNineAndArrivesOnceTheIntakeIsBackOnTheSamePort() throws Exception {
     long t0 = System.nanoTime();
     int port = closedPort();
-    Host host = startHost(port);
+    ChildJvm host = startHost(port);
     long killedAt;
     try {
-      await().atMost(PATIENCE).until(() -> host.durable >= 0 || !host.process.isAlive());
-      assertThat(host.process.isAlive()).as("host died early; stderr: %s; stdout: %s", hostLog(), host.lines)
+      await().atMost(PATIENCE).until(() -> host.lastNumber("DURABLE") >= 0 || !host.isAlive());
+      assertThat(host.isAlive()).as("host died early; stderr: %s; stdout: %s", hostLog(), host.lines())
           .isTrue();
-      assertThat(host.started).as("a fresh spool replays nothing").isZero();
+      assertThat(host.lastNumber("STARTED")).as("a fresh spool replays nothing").isZero();
       // While the host runs, its spool directory is locked: a second relayer on it fails at build time.
       assertThatThrownBy(() -> EventRelayerGroup.fromMap(config(SERVICE, port, spoolDir)))
           .isInstanceOf(ConfigException.class)
@@ -167,22 +123,21 @@ class HttpSpoolCrashTest {
           .hasMessageContaining("in use by another relayer");
 
       await().atMost(PATIENCE).pollInterval(Duration.ofMillis(5))
-          .until(() -> host.durable >= DURABLE_BEFORE_KILL || !host.process.isAlive());
-      assertThat(host.process.isAlive()).as("host died early; stderr: %s; stdout tail: %s", hostLog(),
-          host.lines.subList(Math.max(0, host.lines.size() - 5), host.lines.size())).isTrue();
-      assertThat(host.lines).noneMatch(l -> l.startsWith("REFUSED") || l.equals("IDLE"));
+          .until(() -> host.lastNumber("DURABLE") >= DURABLE_BEFORE_KILL || !host.isAlive());
+      assertThat(host.isAlive()).as("host died early; stderr: %s; stdout tail: %s", hostLog(),
+          host.lines().subList(Math.max(0, host.lines().size() - 5), host.lines().size())).isTrue();
+      assertThat(host.lines()).noneMatch(l -> l.startsWith("REFUSED") || l.equals("IDLE"));
     } finally {
-      host.process.destroyForcibly(); // SIGKILL on Unix: no shutdown hook, no close, no final checkpoint
-      host.process.waitFor(30, TimeUnit.SECONDS);
+      host.kill(); // SIGKILL on Unix: no shutdown hook, no close, no final checkpoint
     }
     killedAt = System.nanoTime();
-    assertThat(host.process.isAlive()).isFalse();
+    assertThat(host.isAlive()).isFalse();
     // It was relaying into an outage, and its memory was full, so the spool held events on disk.
-    assertThat(host.stats).as("host stats").isNotNull().contains("delivered=0 ")
+    assertThat(host.lastLine("STATS").orElse(null)).as("host stats").isNotNull().contains("delivered=0 ")
         .contains("lastError=ConnectException: cannot connect to 127.0.0.1:" + port);
-    assertThat(host.lines).anyMatch(l -> l.startsWith("STATS ") && !l.contains(" spooled=0 "));
-    long reportedAccepted = host.accepted;
-    long reportedDurable = host.durable;
+    assertThat(host.lines()).anyMatch(l -> l.startsWith("STATS ") && !l.contains(" spooled=0 "));
+    long reportedAccepted = host.lastNumber("ACCEPTED");
+    long reportedDurable = host.lastNumber("DURABLE");
 
     // The intake comes up on the very port the host was failing to reach; a second host replays the spool.
     try (FlappingIntake intake = new FlappingIntake(0)) {
