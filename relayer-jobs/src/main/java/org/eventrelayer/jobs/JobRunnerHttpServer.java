@@ -36,6 +36,8 @@ public final class JobRunnerHttpServer implements AutoCloseable {
   private final ExecutorService executor;
   private final JobRunner runner;
   private final String route;
+  private final Object inFlightLock = new Object();
+  private int inFlight; // guarded by inFlightLock
 
   private JobRunnerHttpServer(Builder b) throws IOException {
     this.runner = b.runner;
@@ -77,6 +79,20 @@ public final class JobRunnerHttpServer implements AutoCloseable {
   }
 
   private void exchange(HttpExchange exchange) {
+    synchronized (inFlightLock) {
+      inFlight++;
+    }
+    try {
+      respond(exchange);
+    } finally {
+      synchronized (inFlightLock) {
+        inFlight--;
+        inFlightLock.notifyAll();
+      }
+    }
+  }
+
+  private void respond(HttpExchange exchange) {
     try (exchange) {
       JobRunner.Response response = exchange.getRequestURI().getPath().equals(route)
           ? runner.handle(exchange.getRequestMethod(), exchange.getRequestHeaders().getFirst("Content-Type"),
@@ -96,12 +112,25 @@ public final class JobRunnerHttpServer implements AutoCloseable {
   }
 
   /**
-   * Stops listening and releases the request threads; does not close the runner (the host owns it).
-   * Requests in progress get up to a second to finish.
+   * Stops listening and releases the request threads; does not close the runner (the host owns it). Requests in
+   * progress get up to a second to finish.
    */
   @Override
   public void close() {
-    server.stop(1);
+    // HttpServer.stop(1) would always wait the whole second on JDK 17; wait only for requests in progress.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    synchronized (inFlightLock) {
+      long left;
+      while (inFlight > 0 && (left = deadline - System.nanoTime()) > 0) {
+        try {
+          TimeUnit.NANOSECONDS.timedWait(inFlightLock, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    server.stop(0);
     executor.shutdownNow();
   }
 
