@@ -39,7 +39,6 @@ public final class JobRunner implements AutoCloseable {
   public static final String DEFAULT_ROUTE = "/eventbus/v0/internal/job/execute";
 
   private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
-  private static final RateLimitedLogger WARN = new RateLimitedLogger(LOG, Duration.ofSeconds(30));
 
   /**
    * An answer of the endpoint.
@@ -66,6 +65,7 @@ public final class JobRunner implements AutoCloseable {
   private final Duration jobTimeout;
   private final long retryAfterSeconds;
   private final JobPool pool;
+  private final RateLimitedLogger warn = new RateLimitedLogger(LOG, Duration.ofSeconds(30));
   private volatile boolean closed;
 
   private JobRunner(Builder b) {
@@ -182,7 +182,7 @@ public final class JobRunner implements AutoCloseable {
       Thread.currentThread().interrupt();
       return RunJobResponses.error(500, "Internal Server Error", "error", "interrupted while the job ran");
     } catch (RuntimeException | LinkageError | AssertionError e) {
-      WARN.error("unexpected", "RunJob request failed unexpectedly: {}", e.toString());
+      warn.error("unexpected", "RunJob request failed unexpectedly: {}", e.toString());
       LOG.debug("RunJob request failure", e);
       return RunJobResponses.error(500, "Internal Server Error", "error", e.toString());
     }
@@ -201,7 +201,7 @@ public final class JobRunner implements AutoCloseable {
       return RunJobResponses.error(403, "Missing mediawiki signature");
     }
     if (!signatures.verify(event.text())) {
-      WARN.warn("bad-signature", "RunJob refused an event with an invalid mediawiki_signature (type {}): "
+      warn.warn("bad-signature", "RunJob refused an event with an invalid mediawiki_signature (type {}): "
           + "a wrong secret on one side, or a forged event", event.typeForLog());
       return RunJobResponses.error(403, "Invalid mediawiki signature");
     }
@@ -223,7 +223,7 @@ public final class JobRunner implements AutoCloseable {
           : unavailable("Every job slot is busy; retry after " + retryAfterSeconds + " s");
     }
     if (!outcome.status()) {
-      WARN.warn("failed:" + job.type(), "job {} on {} failed: {}", job.type(), job.database(), outcome.caught());
+      warn.warn("failed:" + job.type(), "job {} on {} failed: {}", job.type(), job.database(), outcome.caught());
     }
     return RunJobResponses.ran(outcome.status(), outcome.error(), outcome.caught(), outcome.timeMs());
   }

@@ -38,14 +38,15 @@ public final class JobRelayerProvider implements RelayerProvider {
           + "under (e.g. jobs). Configure it under relayers.jobs and use type: null (or stream) for default");
     }
     String stream = c.requireString("stream");
-    String secret = c.requireString("secret");
     String domain = c.requireString("domain");
     String database = c.getString("database", null);
-    if (database != null && database.isBlank()) {
-      throw c.error("database", "must not be blank when set");
-    }
     String schema = c.getString("schema", JobRelayer.SCHEMA);
-    EventSignatures signer = EventSignatures.of(secret, "HmacSHA1", JobEventReader.SIGNATURE_FIELD);
+    // Raw, not getString: a secret is used byte for byte, surrounding spaces included.
+    Object secret = c.raw("secret");
+    if (!(secret instanceof String s) || s.isBlank()) {
+      throw c.error("secret", "is required (a non-blank string: the key of mediawiki_signature)");
+    }
+    EventSignatures signer = EventSignatures.of(s, "HmacSHA1", JobEventReader.SIGNATURE_FIELD);
     return new JobRelayer(context.name(), stream, domain, database, schema, signer,
         context.serviceFor(stream, "stream"));
   }
