@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 import org.eventrelayer.core.EventSignatures;
 import org.eventrelayer.core.RateLimitedLogger;
@@ -108,10 +109,11 @@ public final class JobRunner implements AutoCloseable {
     if (refused != null) {
       return refused;
     }
-    if (body == null || body.length > maxBodyBytes) {
-      return tooLarge(body);
+    byte[] bytes = body == null ? new byte[0] : body;
+    if (bytes.length > maxBodyBytes) {
+      return tooLarge(bytes);
     }
-    return guarded(body);
+    return guarded(bytes);
   }
 
   /**
@@ -166,7 +168,7 @@ public final class JobRunner implements AutoCloseable {
 
   private Response tooLarge(byte[] body) {
     return RunJobResponses.error(413, "Request body too large", "max_bytes", maxBodyBytes,
-        "received_bytes", body == null ? 0 : body.length);
+        "received_bytes", body.length);
   }
 
   private Response unavailable(String message) {
@@ -211,7 +213,7 @@ public final class JobRunner implements AutoCloseable {
     String problem = event.jobProblem();
     JobHandler handler = problem == null ? handlers.get(event.type()) : null;
     if (problem == null && handler == null) {
-      problem = "no handler for job type '" + event.type() + "'; registered: " + handlers.keySet();
+      problem = "no handler for job type '" + event.type() + "'; registered: " + new TreeSet<>(handlers.keySet());
     }
     if (problem != null) {
       return RunJobResponses.error(400, "Failed creating job from description", "error", problem);

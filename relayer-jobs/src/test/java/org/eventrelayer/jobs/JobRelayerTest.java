@@ -99,6 +99,8 @@ class JobRelayerTest {
           RefusalReason.INVALID_EVENT, "unknown field 'tite'");
       assertRefused(jobs.notify("jobs", Map.of("database", "enwiki", "type", "t", "params", Map.of(), "uri", "x")),
           RefusalReason.INVALID_EVENT, "'uri' must be an absolute URI");
+      assertRefused(jobs.notify("jobs", Map.of("database", "enwiki", "type", "t", "params", Map.of(), "request_id", 5)),
+          RefusalReason.INVALID_EVENT, "'request_id' must be a string");
       assertRefused(jobs.notify("jobs", Map.of("database", "enwiki", "type", "t", "params", Map.of("o", new Object()))),
           RefusalReason.UNSERIALIZABLE, "'params' cannot be written as JSON");
       assertRefused(jobs.notify("other", Map.of("database", "enwiki", "type", "t", "params", Map.of())),

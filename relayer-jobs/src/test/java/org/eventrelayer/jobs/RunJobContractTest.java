@@ -277,6 +277,8 @@ class RunJobContractTest {
       assertThat(body.path("status").asBoolean()).isTrue();
       assertThat(runner.handle("POST", null, new byte[0]).status()).isEqualTo(415);
       assertThat(runner.handle("POST", "application/json", new byte[0]).status()).isEqualTo(500);
+      assertThat(runner.handle("POST", "application/json", (byte[]) null).status()).isEqualTo(500);
+      assertThat(runner.handle(null, "application/json", new byte[0]).status()).isEqualTo(405);
     }
     assertThat(ran).hasSize(1);
   }

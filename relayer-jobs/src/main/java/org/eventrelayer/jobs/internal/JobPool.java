@@ -29,6 +29,7 @@ public final class JobPool {
 
   private static final AtomicInteger POOLS = new AtomicInteger();
 
+  private final int size;
   private final Semaphore slots;
   private final ThreadPoolExecutor executor;
   private final long timeoutNanos;
@@ -41,6 +42,7 @@ public final class JobPool {
    * @param timeout the longest a job may run before it is interrupted and reported failed
    */
   public JobPool(int size, Duration timeout) {
+    this.size = size;
     this.slots = new Semaphore(size);
     this.timeout = timeout;
     this.timeoutNanos = timeout.toNanos();
@@ -120,9 +122,9 @@ public final class JobPool {
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
   }
 
-  /** Jobs running now. */
+  /** Slots taken now: jobs running, including timed-out ones whose handler has not returned yet. */
   public int running() {
-    return executor.getActiveCount();
+    return size - slots.availablePermits();
   }
 
   /**

@@ -118,6 +118,11 @@ final class JobRelayer extends AbstractRelayer {
     if (!(map.get("params") instanceof Map<?, ?> params)) {
       return invalid(map.get("params") == null ? "'params' is missing" : "'params' must be a map (a JSON object)");
     }
+    for (String key : List.of("uri", "request_id")) {
+      if (map.get(key) != null && !(map.get(key) instanceof CharSequence)) {
+        return invalid("'" + key + "' must be a string");
+      }
+    }
     String uri = optionalString(map, "uri");
     if (uri != null && !isAbsoluteUri(uri)) {
       return invalid("'uri' must be an absolute URI");
