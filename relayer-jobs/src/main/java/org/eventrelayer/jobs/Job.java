@@ -37,7 +37,11 @@ public final class Job {
     return type;
   }
 
-  /** The job's parameters, as decoded from JSON (maps, lists, strings, numbers, booleans, nulls); unmodifiable. */
+  /**
+   * The job's parameters, as decoded from JSON (maps, lists, strings, numbers, booleans, nulls), with top-level
+   * binary params ({@code data:application/octet-stream;base64,...}, as MediaWiki sends them) as {@code byte[]};
+   * unmodifiable at the top level.
+   */
   public Map<String, Object> params() {
     return params;
   }

@@ -24,13 +24,14 @@ import org.slf4j.LoggerFactory;
  * {@code type} on a bounded pool and answers as EventBus does. Serve it with {@link JobRunnerHttpServer} (the
  * JDK's HTTP server, no dependency), or call {@link #handle} from a servlet or a Spring controller.
  *
- * <p>Checks, in order: enabled (else 501), {@code POST} (405), {@code Content-Type: application/json} (415),
- * body size (413), JSON object (500 "Could not decode the event"), {@code database}/{@code type}/{@code params}
- * present (400 with {@code missing_params}), {@code mediawiki_signature} present (403) and valid (403, compared
- * in constant time), not read-only (423), a handler for the type and {@code params} an object (400 "Failed
- * creating job from description"), a free job slot (503 with {@code Retry-After}); then the job runs and the
- * answer is 200 {@code {status, error, caught, timeMs}}. Anything unexpected is a 500 "Internal Server Error".
- * Read-only is checked after the signature so that unauthenticated callers learn nothing about the host.
+ * <p>Checks, in EventBus' order: enabled (else 501), {@code POST} (405), not read-only (423),
+ * {@code Content-Type: application/json} (415), body size (413), JSON object (500 "Could not decode the event"),
+ * {@code database}/{@code type}/{@code params} present (400 with {@code missing_params}),
+ * {@code mediawiki_signature} present (403) and valid (403, compared in constant time), {@code params} an object
+ * and a handler for its type (400 "Failed creating job from description"), binary params valid base64 (500
+ * "Parameter base64_decode() failed"), a free job slot (503 with {@code Retry-After}); then the job runs and
+ * the answer is 200 {@code {status, error, caught, timeMs}}. Anything unexpected is a 500 "Internal Server
+ * Error".
  *
  * <p>Thread-safe; {@link #close()} it with the host.
  */
@@ -150,10 +151,23 @@ public final class JobRunner implements AutoCloseable {
       return RunJobResponses.error(405, "Method Not Allowed",
           Map.of("Content-Type", "application/json", "Allow", "POST"), "method", method);
     }
+    Response readOnlyAnswer = readOnlyAnswer();
+    if (readOnlyAnswer != null) {
+      return readOnlyAnswer;
+    }
     if (!isJson(contentType)) {
       return RunJobResponses.error(415, "Unsupported Content-Type", "content_type", contentType);
     }
     return null;
+  }
+
+  /** 423 if the host says it is read-only, before any work, as EventBus does; 500 if it cannot say. */
+  private Response readOnlyAnswer() {
+    try {
+      return readOnly.getAsBoolean() ? RunJobResponses.error(423, "Wiki is in read-only mode") : null;
+    } catch (RuntimeException e) {
+      return unexpected(e);
+    }
   }
 
   /** {@code application/json}, any case, with or without parameters such as {@code charset}. */
@@ -184,10 +198,14 @@ public final class JobRunner implements AutoCloseable {
       Thread.currentThread().interrupt();
       return RunJobResponses.error(500, "Internal Server Error", "error", "interrupted while the job ran");
     } catch (RuntimeException | LinkageError | AssertionError e) {
-      warn.error("unexpected", "RunJob request failed unexpectedly: {}", e.toString());
-      LOG.debug("RunJob request failure", e);
-      return RunJobResponses.error(500, "Internal Server Error", "error", e.toString());
+      return unexpected(e);
     }
+  }
+
+  private Response unexpected(Throwable e) {
+    warn.error("unexpected", "RunJob request failed unexpectedly: {}", e.toString());
+    LOG.debug("RunJob request failure", e);
+    return RunJobResponses.error(500, "Internal Server Error", "error", e.toString());
   }
 
   private Response execute(byte[] body) throws InterruptedException {
@@ -207,9 +225,6 @@ public final class JobRunner implements AutoCloseable {
           + "a wrong secret on one side, or a forged event", event.typeForLog());
       return RunJobResponses.error(403, "Invalid mediawiki signature");
     }
-    if (readOnly.getAsBoolean()) {
-      return RunJobResponses.error(423, "Wiki is in read-only mode");
-    }
     String problem = event.jobProblem();
     JobHandler handler = problem == null ? handlers.get(event.type()) : null;
     if (problem == null && handler == null) {
@@ -218,7 +233,13 @@ public final class JobRunner implements AutoCloseable {
     if (problem != null) {
       return RunJobResponses.error(400, "Failed creating job from description", "error", problem);
     }
-    Job job = event.toJob();
+    Job job;
+    try {
+      job = event.toJob();
+    } catch (JobEventReader.InvalidBinaryParam e) {
+      return RunJobResponses.error(500, "Parameter base64_decode() failed", "param_name", e.name(),
+          "param_value", e.value());
+    }
     JobPool.Outcome outcome = pool.run(handler, job);
     if (outcome == null) {
       return closed ? unavailable("The job runner is closed")
@@ -292,7 +313,10 @@ public final class JobRunner implements AutoCloseable {
       return this;
     }
 
-    /** Asked on every verified request: {@code true} answers 423 and runs nothing. Default: never read-only. */
+    /**
+     * Asked first on every POST, as EventBus does: {@code true} answers 423 and reads nothing. Default: never
+     * read-only. Must be cheap and must not block.
+     */
     public Builder readOnly(BooleanSupplier readOnly) {
       this.readOnly = Objects.requireNonNull(readOnly, "readOnly");
       return this;

@@ -78,7 +78,9 @@ class JobsEndToEndTest {
   void aNotifiedJobIsDispatchedToTheRunnerAndRunsOnce() throws Exception {
     Map<String, Object> params = Map.of("namespace", 0, "title", "Testing", "wikiPageId", 34,
         "reason", "testing delete job", "suppress", false, "tags", List.of("a"), "ratio", 0.25);
-    String event = relay(Map.of("type", "deleteJob", "params", params, "request_id", "req-1"));
+    Map<String, Object> withBinary = new java.util.HashMap<>(params);
+    withBinary.put("blob", new byte[] {0, -1, 42}); // not text: travels as MediaWiki's base64 data URI
+    String event = relay(Map.of("type", "deleteJob", "params", withBinary, "request_id", "req-1"));
 
     JsonNode tree = RunJobClient.JSON.readTree(event);
     assertThat(tree.path("$schema").asText()).isEqualTo("/mediawiki/job/1.0.0");
@@ -91,6 +93,7 @@ class JobsEndToEndTest {
     assertThat(tree.path("page_namespace").asInt()).isEqualTo(0);
     assertThat(tree.path("page_title").asText()).isEqualTo("Testing");
     assertThat(tree.path("mediawiki_signature").asText()).matches("[0-9a-f]{40}");
+    assertThat(tree.path("params").path("blob").asText()).isEqualTo("data:application/octet-stream;base64,AP8q");
 
     Answer answer = dispatcher.post(server.url(), event.getBytes(StandardCharsets.UTF_8));
     assertThat(answer.status()).as("%s", answer.body()).isEqualTo(200);
@@ -98,6 +101,7 @@ class JobsEndToEndTest {
     assertThat(deletes).hasSize(1);
     assertThat(deletes.get(0).database()).isEqualTo("enwiki");
     assertThat(deletes.get(0).params()).containsAllEntriesOf(params);
+    assertThat((byte[]) deletes.get(0).params().get("blob")).containsExactly(0, -1, 42);
     assertThat(purges).isEmpty();
   }
 

@@ -122,6 +122,21 @@ class RunJobContractTest {
   }
 
   @Test
+  void binaryParamsArriveAsBytesAndInvalidBase64Answers500() {
+    String url = serve(enabled());
+    Map<String, Object> params = Map.of("title", "T", "blob", "data:application/octet-stream;base64,AAEC/w==");
+    assertThat(client.post(url, signed(job("enwiki", "deleteJob", params))).status()).isEqualTo(200);
+    assertThat((byte[]) ran.get(0).params().get("blob")).containsExactly(0, 1, 2, 255);
+    assertThat(ran.get(0).params()).containsEntry("title", "T");
+
+    Answer bad = client.post(url, signed(job("enwiki", "deleteJob",
+        Map.of("blob", "data:application/octet-stream;base64,%%%"))));
+    assertError(bad, 500, "Parameter base64_decode() failed", "Internal Server Error");
+    assertThat(bad.body().path("param_name").asText()).isEqualTo("blob");
+    assertThat(ran).hasSize(1);
+  }
+
+  @Test
   void missingParamsAnswer400NamingEachMissingOne() {
     String url = serve(enabled());
     Answer none = client.post(url, signed(RunJobClient.JSON.createObjectNode()));
@@ -192,6 +207,8 @@ class RunJobContractTest {
     readOnly.set(true);
     assertError(client.post(url, signed(job("enwiki", "deleteJob", DELETE_PARAMS))), 423,
         "Wiki is in read-only mode", "Locked");
+    // Checked before the content type and the body, as EventBus does.
+    assertError(client.post(url, "text/plain", bytes("not even JSON")), 423, "Wiki is in read-only mode", "Locked");
     assertThat(ran).isEmpty();
     readOnly.set(false);
     assertThat(client.post(url, signed(job("enwiki", "deleteJob", DELETE_PARAMS))).status()).isEqualTo(200);

@@ -113,8 +113,41 @@ public final class JobEventReader {
     return PRINTABLE_TYPE.matcher(type).matches() ? type : "(not a plain name)";
   }
 
-  /** The job; only after {@link #jobProblem()} returned {@code null}. */
+  /**
+   * The job; only after {@link #jobProblem()} returned {@code null}. Top-level params encoded as
+   * {@code data:application/octet-stream;base64,...} become {@code byte[]}.
+   *
+   * @throws IllegalArgumentException naming the param whose base64 is invalid
+   */
   public Job toJob() {
-    return new Job(event.get("database").asText(), type(), JSON.convertValue(event.get("params"), MAP));
+    Map<String, Object> params = JSON.convertValue(event.get("params"), MAP);
+    String invalid = BinaryParams.decode(params);
+    if (invalid != null) {
+      throw new InvalidBinaryParam(invalid, String.valueOf(params.get(invalid)));
+    }
+    return new Job(event.get("database").asText(), type(), params);
+  }
+
+  /** A param announced as base64 whose value is not. */
+  public static final class InvalidBinaryParam extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+    private final String name;
+    private final String value;
+
+    InvalidBinaryParam(String name, String value) {
+      super("param '" + name + "' is not valid base64");
+      this.name = name;
+      this.value = value;
+    }
+
+    /** The param's name. */
+    public String name() {
+      return name;
+    }
+
+    /** The param's value as received. */
+    public String value() {
+      return value;
+    }
   }
 }

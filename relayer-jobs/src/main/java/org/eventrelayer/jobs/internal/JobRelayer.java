@@ -26,7 +26,8 @@ import org.eventrelayer.spi.EventService;
 import org.eventrelayer.spi.PendingEvent;
 
 /**
- * Relays jobs {@code {database?, type, params, uri?, request_id?}} as signed job events: {@code $schema},
+ * Relays jobs {@code {database?, type, params, uri?, request_id?}} (top-level {@code byte[]} params travel as
+ * {@link BinaryParams}) as signed job events: {@code $schema},
  * {@code meta} (as our other events), {@code database}, {@code type}, {@code page_namespace}/{@code page_title}
  * when the params name a page (as MediaWiki does), {@code params}, and last {@code mediawiki_signature}, the
  * hex HMAC-SHA1 of the event's compact JSON without it. The params are serialized on the caller's thread (so the
@@ -129,7 +130,7 @@ final class JobRelayer extends AbstractRelayer {
     }
     byte[] json;
     try {
-      json = JSON.writeValueAsBytes(params);
+      json = JSON.writeValueAsBytes(BinaryParams.encode(params));
     } catch (JsonProcessingException | RuntimeException e) {
       return new Refusal(0, RefusalReason.UNSERIALIZABLE, "'params' cannot be written as JSON: "
           + e.getClass().getSimpleName() + ": " + e.getMessage());
