@@ -282,6 +282,8 @@ class RunJobContractTest {
     open.add(0, server);
     assertThat(InetAddress.getByName(java.net.URI.create(server.url()).getHost()).isLoopbackAddress()).isTrue();
     assertThat(server.url()).endsWith(JobRunner.DEFAULT_ROUTE);
+    // Without it every answer waits ~40 ms for a delayed ACK (Nagle).
+    assertThat(System.getProperty("sun.net.httpserver.nodelay")).isEqualTo("true");
   }
 
   @Test
