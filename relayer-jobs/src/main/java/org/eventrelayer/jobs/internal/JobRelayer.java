@@ -173,13 +173,13 @@ final class JobRelayer extends AbstractRelayer {
     if (in.uri() != null) {
       meta.put("uri", in.uri());
     }
-    if (in.requestId() != null) {
-      meta.put("request_id", in.requestId());
-    }
     meta.put("id", in.id());
     meta.put("dt", DT.format(Instant.ofEpochMilli(in.millis())));
     meta.put("domain", domain);
     meta.put("stream", stream);
+    if (in.requestId() != null) {
+      meta.put("request_id", in.requestId());
+    }
     Map<String, Object> event = new LinkedHashMap<>(10);
     event.put("$schema", schema);
     event.put("meta", meta);
