@@ -126,7 +126,8 @@ class JobRelayerTest {
     params.put("nested", Map.of("list", List.of(1, 2.5f, true)));
     int before = intake.received().size();
     try (EventRelayerGroup g = group("jobs", jobsEntry())) {
-      RelayResult r = g.getRelayer("jobs").notify("jobs", Map.of("database", "enwiki", "type", "t", "params", params));
+      RelayResult r = g.getRelayer("jobs").notify("jobs", Map.of("database", "enwiki", "type", "t", "params", params,
+          "uri", "https://en.example.org/wiki/Special:Badtitle"));
       assertThat(r.accepted()).isEqualTo(1);
       assertThat(r.awaitDelivery(Duration.ofSeconds(30))).get().extracting(d -> d.allDelivered()).isEqualTo(true);
     }
@@ -140,6 +141,8 @@ class JobRelayerTest {
     Mac mac = Mac.getInstance("HmacSHA1");
     mac.init(new SecretKeySpec(RunJobClient.SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA1"));
     assertThat(claimed).isEqualTo(HexFormat.of().formatHex(mac.doFinal(RunJobClient.JSON.writeValueAsBytes(tree))));
+    assertThat(tree.path("meta").path("uri").asText()).isEqualTo("https://en.example.org/wiki/Special:Badtitle");
+    assertThat(tree.has("page_title")).isFalse(); // no namespace/title in these params
     JsonNode sent = tree.path("params");
     assertThat(sent.path("price").asDouble()).isEqualTo(1.1);
     assertThat(sent.path("big").bigIntegerValue()).isEqualTo(new BigInteger("123456789012345678901234567890"));

@@ -21,14 +21,17 @@ import org.apache.catalina.startup.Tomcat;
 import org.eventrelayer.core.EventSignatures;
 import org.eventrelayer.jobs.Job;
 import org.eventrelayer.jobs.JobRunner;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The servlet adapter in a real Tomcat on loopback, mounted under a MediaWiki-style REST prefix. */
 @Timeout(60)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS) // one Tomcat for the class: it takes seconds to start
 class JobRunnerServletTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,6 +45,11 @@ class JobRunnerServletTest {
   private String url;
 
   @BeforeEach
+  void forget() {
+    ran.clear();
+  }
+
+  @BeforeAll
   void start(@TempDir Path dir) throws Exception {
     runner = JobRunner.builder().enabled(true).secret(SECRET).handler("deleteJob", ran::add)
         .maxBodyBytes(4096).build();
@@ -58,7 +66,7 @@ class JobRunnerServletTest {
     url = "http://127.0.0.1:" + connector.getLocalPort() + ROUTE;
   }
 
-  @AfterEach
+  @AfterAll
   void stop() throws Exception {
     runner.close(); // first, as a host would in a shutdown hook: its job threads end before the container
     tomcat.stop();
