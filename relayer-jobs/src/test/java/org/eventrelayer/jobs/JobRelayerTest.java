@@ -79,7 +79,8 @@ class JobRelayerTest {
         .message().doesNotContain(RunJobClient.SECRET);
     assertThatThrownBy(() -> group("jobs", jobsEntry("secret", List.of("a"))))
         .isInstanceOf(ConfigException.class).hasMessageContaining("relayers.jobs.secret");
-    try (EventRelayerGroup g = group("jobs", jobsEntry())) {
+    try (EventRelayerGroup g = group("jobs", jobsEntry("type", "JobQueueEventBus"))) { // MediaWiki's class name
+      assertThat(g.relayerStats().get("jobs").type()).isEqualTo("job");
       assertThat(g.getRelayer("jobs").toString()).doesNotContain(RunJobClient.SECRET);
       assertThat(g.toString()).doesNotContain(RunJobClient.SECRET);
     }
