@@ -7,25 +7,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.scheduling.concurrent.ExecutorConfigurationSupport;
 
 /**
  * Closes an {@link EventRelayerGroup} when the application context stops: {@link EventRelayerGroup#close()} drains
  * what was accepted within the group's {@code closeTimeout} (default 10 s), then stops every thread and
  * connection, counting as {@code dropped} what is still undelivered.
  *
- * <p>Its phase, {@link #PHASE}, is below that of the embedded web server and of everything in the default phase
- * (message listener containers, task executors and schedulers), so those producers of events stop first: requests
- * in progress and graceful shutdown finish while the group still relays, and the flush then sees every event they
+ * <p>Its phase, {@link #PHASE}, is below those of the producers of events: the embedded web server and its graceful
+ * shutdown, message listener containers (default phase), and Spring's task executors and schedulers
+ * ({@code @Async}, {@code @Scheduled}; phase {@link ExecutorConfigurationSupport#DEFAULT_PHASE}). They stop first:
+ * requests in progress and tasks finish while the group still relays, and the flush then sees every event they
  * produced. Spring waits for one shutdown phase at most {@code spring.lifecycle.timeout-per-shutdown-phase}
  * (default 30 s): keep {@code closeTimeout} below it.
  */
 public final class EventRelayerGroupLifecycle implements SmartLifecycle, DisposableBean {
 
   /**
-   * Below the web server's start/stop phase ({@code DEFAULT_PHASE - 2048}) and its graceful shutdown
-   * ({@code DEFAULT_PHASE - 1024}): the group starts before them and stops after them.
+   * Below the task executors' phase ({@code Integer.MAX_VALUE / 2}), and so below the web server's and the default
+   * phase: the group starts before them and stops after them; above the logging system's, which still logs then.
    */
-  public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
+  public static final int PHASE = ExecutorConfigurationSupport.DEFAULT_PHASE - 1024;
 
   private static final Logger log = LoggerFactory.getLogger(EventRelayerGroupLifecycle.class);
 
