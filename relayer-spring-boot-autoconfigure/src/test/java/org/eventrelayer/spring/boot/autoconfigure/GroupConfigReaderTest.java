@@ -67,6 +67,19 @@ class GroupConfigReaderTest {
   }
 
   @Test
+  void kbaseListenerKeysPassAsWritten() throws Exception {
+    StandardEnvironment env = yaml("""
+        eventrelayer:
+          listeners: Kafka
+          listener-Kafka-class: kafka
+          listener-Kafka-config-topic: workspaceevents
+        """);
+
+    assertThat(GroupConfigReader.read(env)).containsExactlyInAnyOrderEntriesOf(Map.of("listeners", "Kafka",
+        "listener-Kafka-class", "kafka", "listener-Kafka-config-topic", "workspaceevents"));
+  }
+
+  @Test
   void nothingConfiguredIsAnEmptyMap() {
     assertThat(GroupConfigReader.read(new StandardEnvironment())).isEmpty();
   }
