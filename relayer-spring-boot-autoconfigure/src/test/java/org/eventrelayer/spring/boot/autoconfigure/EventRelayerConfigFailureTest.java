@@ -5,24 +5,27 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import org.eventrelayer.ConfigException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.core.NestedExceptionUtils;
 
 /** A mistake in application.yml fails the application's start with the library's message naming the key. */
+@ExtendWith(OutputCaptureExtension.class)
 class EventRelayerConfigFailureTest {
 
   @Test
-  void aTypoInAServiceFailsTheStartNamingTheKey() {
+  void aTypoInAServiceFailsTheStartNamingTheKey(CapturedOutput output) {
     Throwable failure = start("classpath:typo/application.yml");
 
     ConfigException cause = configException(failure);
     assertThat(cause.key()).isEqualTo("eventServices.eventgate.timout");
     assertThat(cause.getMessage()).startsWith("eventServices.eventgate.timout: unknown key");
-
-    FailureAnalysis analysis = new EventRelayerConfigFailureAnalyzer().analyze(failure);
-    assertThat(analysis.getDescription()).contains("eventServices.eventgate.timout: unknown key");
-    assertThat(analysis.getAction()).contains("'eventrelayer.eventServices.eventgate.timout'");
+    // Spring Boot's failure report, as printed at the failed start.
+    assertThat(output.getOut() + output.getErr()).contains("APPLICATION FAILED TO START")
+        .contains("The eventrelayer settings are wrong: eventServices.eventgate.timout: unknown key")
+        .contains("Fix 'eventrelayer.eventServices.eventgate.timout'");
   }
 
   @Test
