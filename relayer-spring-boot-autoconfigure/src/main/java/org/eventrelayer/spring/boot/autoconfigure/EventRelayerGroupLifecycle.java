@@ -18,8 +18,8 @@ import org.springframework.scheduling.concurrent.ExecutorConfigurationSupport;
  * shutdown, message listener containers (default phase), and Spring's task executors and schedulers
  * ({@code @Async}, {@code @Scheduled}; phase {@link ExecutorConfigurationSupport#DEFAULT_PHASE}). They stop first:
  * requests in progress and tasks finish while the group still relays, and the flush then sees every event they
- * produced. Spring waits for one shutdown phase at most {@code spring.lifecycle.timeout-per-shutdown-phase}
- * (default 30 s): keep {@code closeTimeout} below it.
+ * produced. The stop is synchronous, so the context's shutdown waits for it, up to {@code closeTimeout}: keep the
+ * web server's graceful shutdown plus {@code closeTimeout} below the time the platform gives a stopping process.
  */
 public final class EventRelayerGroupLifecycle implements SmartLifecycle, DisposableBean {
 
