@@ -1524,7 +1524,7 @@ public final class DeliveryEngine implements EventService {
     return new ServiceStats(name, type, Math.max(0, queuedEvents.get()), Math.max(0, heldBytes.get()), flying,
         Math.max(0, spooledEvents.get()), accepted.sum(), refused.sum(), delivered.sum(), deadLettered.sum(),
         dropped.sum(), coalesced.sum(), retries.sum(), batches.sum(), breaker.getState().name(), lastError,
-        lastErrorAt);
+        lastErrorAt, Duration.ZERO);
   }
 
   /** Corrupt stretches skipped in the spool (when opening it, and when reading records back), for tests. */

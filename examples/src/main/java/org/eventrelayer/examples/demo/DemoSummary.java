@@ -11,8 +11,10 @@ import org.eventrelayer.RefusalReason;
  * @param sent URLs the host handed to notifyMulti
  * @param calls notifyMulti calls
  * @param accepted URLs the relayer accepted
- * @param refused URLs the relayer refused, by reason
+ * @param refused URLs the relayer refused at notify, by reason: every refusal the host saw
  * @param serviceAccepted events the services accepted into their queues
+ * @param serviceRefused events the services themselves refused (queue full, too large): the {@code refused} of
+ *     their {@code ServiceStats}, a part of {@code refused}
  * @param delivered events the destination confirmed
  * @param deadLettered events dead-lettered
  * @param dropped events dropped
@@ -38,6 +40,7 @@ record DemoSummary(
     long accepted,
     Map<RefusalReason, Long> refused,
     long serviceAccepted,
+    long serviceRefused,
     long delivered,
     long deadLettered,
     long dropped,

@@ -318,6 +318,7 @@ public final class PurgeDemo {
       RelayerStats r = relayer.stats();
       Map<String, ServiceStats> end = group.serviceStats();
       long accepted = 0;
+      long serviceRefused = 0;
       long delivered = 0;
       long deadLettered = 0;
       long dropped = 0;
@@ -330,6 +331,7 @@ public final class PurgeDemo {
       long batches = 0;
       for (ServiceStats s : end.values()) {
         accepted += s.accepted();
+        serviceRefused += s.refused();
         delivered += s.delivered();
         deadLettered += s.deadLettered();
         dropped += s.dropped();
@@ -345,7 +347,7 @@ public final class PurgeDemo {
       end.values().forEach(s -> breakers.add(end.size() == 1 ? s.breakerState() : s.name() + " " + s.breakerState()));
       Map<RefusalReason, Long> refused = new EnumMap<>(RefusalReason.class);
       refused.putAll(r.refused());
-      return new DemoSummary(urls, calls, r.accepted(), refused, accepted, delivered, deadLettered, dropped, coalesced,
+      return new DemoSummary(urls, calls, r.accepted(), refused, accepted, serviceRefused, delivered, deadLettered, dropped, coalesced,
           queued, inFlight, spooled, accountedFor, retries, batches, gate != null ? openWhileDown : openSeen,
           breakers.toString(),
           gate == null ? -1 : gate.received(), gate == null ? -1 : gate.duplicates(), List.copyOf(phases), drained,
@@ -362,10 +364,14 @@ public final class PurgeDemo {
     p.println(String.format(Locale.ROOT, "accepted         %,d", s.accepted()));
     StringJoiner reasons = new StringJoiner(", ");
     s.refused().forEach((reason, n) -> reasons.add(reason.code() + " " + String.format(Locale.ROOT, "%,d", n)));
-    p.println(String.format(Locale.ROOT, "refused          %,d%s", s.refusedTotal(),
+    p.println(String.format(Locale.ROOT, "refused          %,d at notify%s", s.refusedTotal(),
         s.refused().isEmpty() ? "" : " (" + reasons + ")"
             + (s.refused().keySet().equals(Set.of(RefusalReason.INVALID_URL))
             ? ": the relative URLs the host sent on purpose" : "")));
+    // The relayer counts every refusal the host saw; the service's own ServiceStats.refused (in its close log
+    // line) counts only those of its queue, so the two differ when the relayer refuses invalid input.
+    p.println(String.format(Locale.ROOT, "                 of which refused by the event service (ServiceStats.refused: "
+        + "queue full, too large): %,d", s.serviceRefused()));
     p.println(String.format(Locale.ROOT, "delivered        %,d in %,d requests (%,d events re-sent after a failure)",
         s.delivered(), s.batches(), s.retries()));
     p.println(String.format(Locale.ROOT, "dead-lettered    %,d", s.deadLettered()));

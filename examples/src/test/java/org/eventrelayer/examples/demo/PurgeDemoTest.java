@@ -33,6 +33,8 @@ class PurgeDemoTest {
     assertThat(s.refused().get(RefusalReason.INVALID_URL)).isEqualTo(s.sent() / PurgeDemo.INVALID_EVERY);
     // Everything accepted was delivered, after the outage.
     assertThat(s.serviceAccepted()).isEqualTo(s.accepted());
+    assertThat(s.serviceRefused()).as("the service refused nothing: the refusals are the relayer's").isZero();
+    assertThat(output).contains("of which refused by the event service (ServiceStats.refused: queue full, too large): 0");
     assertThat(s.delivered()).as(output).isEqualTo(s.accepted());
     assertThat(s.deadLettered()).isZero();
     assertThat(s.dropped()).isZero();
