@@ -45,7 +45,7 @@ public final class BarProgress implements AutoCloseable {
     }
     bar.stepTo(counters.finished());
     String breakers = text.breakers();
-    bar.setExtraMessage(text.counts() + (breakers.isEmpty() ? "" : " | " + breakers));
+    bar.setExtraMessage(" " + text.counts() + (breakers.isEmpty() ? "" : " | " + breakers));
   }
 
   /** Draws the final state and releases the terminal. */

@@ -1,0 +1,106 @@
+package org.eventrelayer.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the real {@code bin/eventrelayer} (on this JVM's class path, through {@code EVENTRELAYER_CLASSPATH}) with
+ * standard output piped, then in a pseudo-terminal made by util-linux {@code script}, and checks the progress each
+ * way: plain lines for logs, a live bar on a terminal.
+ */
+class ScriptTest {
+
+  private static final Pattern PROGRESS_LINE = Pattern.compile("progress \\d+\\.\\ds read [\\d,]+ accepted [\\d,]+ "
+      + "delivered [\\d,]+ refused [\\d,]+ dead-lettered [\\d,]+ rate [\\d,]+/s eta (\\d+s|\\?|-)");
+
+  @TempDir
+  Path dir;
+
+  private CountingIntake intake;
+  private Path config;
+  private Path urls;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    intake = new CountingIntake(3_000);
+    config = Cli.config(dir, intake.url());
+    urls = Cli.urls(dir.resolve("urls.txt"), 3_000);
+  }
+
+  @AfterEach
+  void tearDown() {
+    intake.close();
+  }
+
+  @Test
+  void printsPlainProgressLinesWhenStandardOutputIsNotATerminal() throws Exception {
+    List<String> command = new ArrayList<>(List.of(script().toString(), "purge", "--config", config.toString(),
+        "--rate", "2000", "--progress-interval", "200ms", urls.toString()));
+    Result r = run(command);
+
+    assertThat(r.exit()).as(r.output()).isZero();
+    List<String> progress = r.output().lines().filter(l -> l.startsWith("progress ")).toList();
+    assertThat(progress).as(r.output()).hasSizeGreaterThanOrEqualTo(3).allMatch(l -> PROGRESS_LINE.matcher(l)
+        .matches());
+    assertThat(r.output()).doesNotContain("\r").doesNotContain("\u001b")
+        .contains("delivered      3,000").contains("exit           0: all delivered");
+    assertThat(intake.missingAndDuplicated(3_000)).containsExactly(0, 0);
+  }
+
+  @Test
+  void drawsALiveBarInAPseudoTerminal() throws Exception {
+    // A pseudo-terminal made without one around it has no size: give it an operator's width.
+    String inner = "stty cols 160 rows 40; " + shellQuote(script().toString()) + " purge --config " + shellQuote(config.toString())
+        + " --rate 2000 " + shellQuote(urls.toString());
+    Result r = run(List.of("script", "-qec", inner, "/dev/null"));
+
+    assertThat(r.exit()).as(r.output()).isZero();
+    // The bar redraws itself in place (carriage returns) with the percentage, the counts and the rate.
+    List<String> frames = List.of(r.output().split("\r"));
+    List<String> bars = frames.stream().filter(f -> f.startsWith("purge") && f.contains("%")).toList();
+    assertThat(bars).as(r.output()).hasSizeGreaterThanOrEqualTo(3);
+    assertThat(bars).anyMatch(f -> f.contains("URLs/s") && f.contains("read ") && f.contains("delivered "));
+    assertThat(bars.get(bars.size() - 1)).contains("100%").contains("delivered 3,000");
+    assertThat(r.output()).doesNotContain("progress ").contains("exit           0: all delivered");
+    assertThat(intake.missingAndDuplicated(3_000)).containsExactly(0, 0);
+  }
+
+  private record Result(int exit, String output) {}
+
+  private Result run(List<String> command) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().put("EVENTRELAYER_CLASSPATH", System.getProperty("java.class.path"));
+    pb.environment().put("EVENTRELAYER_OPTS", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    pb.environment().put("TERM", "xterm-256color");
+    pb.redirectErrorStream(true);
+    pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+    Path output = dir.resolve("output-" + System.nanoTime() + ".txt");
+    pb.redirectOutput(output.toFile());
+    Process p = pb.start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("finished within 60 s").isTrue();
+    return new Result(p.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
+  }
+
+  private static Path script() {
+    Path script = Path.of("bin", "eventrelayer").toAbsolutePath();
+    assertThat(script).as("the script, relative to the module (surefire's working directory)").isExecutable();
+    return script;
+  }
+
+  private static String shellQuote(String s) {
+    return "'" + s.replace("'", "'\\''") + "'";
+  }
+}
