@@ -41,7 +41,7 @@ public final class CheckCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Properties props = GroupConfig.load(config);
-    GroupConfig.build(props).close(Duration.ZERO); // the config is valid; nothing was sent
+    GroupConfig.closeUnused(GroupConfig.build(props)); // the config is valid; nothing was sent
     stdio.out().println("config " + config + ": OK");
     List<ServiceTarget> targets = ServiceTarget.from(props);
     boolean all = true;

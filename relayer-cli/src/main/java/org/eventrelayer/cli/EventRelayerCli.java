@@ -81,7 +81,13 @@ public final class EventRelayerCli implements Runnable {
       e.printStackTrace(stdio.err());
       return EXIT_SOFTWARE;
     });
-    return cl.execute(args);
+    try {
+      return cl.execute(args);
+    } catch (Error e) { // picocli hands only exceptions to the handler; a broken class path must not exit 1
+      stdio.err().println("eventrelayer: unexpected error: " + e);
+      e.printStackTrace(stdio.err());
+      return EXIT_SOFTWARE;
+    }
   }
 
   /** The version from the jar's manifest. */

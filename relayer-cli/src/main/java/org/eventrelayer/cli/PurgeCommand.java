@@ -99,17 +99,17 @@ public final class PurgeCommand implements Callable<Integer> {
     try {
       GroupConfig.requirePurgeRelayer(group, channel);
       if (dryRun) {
-        group.close(Duration.ZERO); // built only to check the config: nothing was sent
+        GroupConfig.closeUnused(group); // built only to check the config: nothing was sent
         group = GroupConfig.buildDryRun(props);
       }
     } catch (RuntimeException e) {
-      group.close(Duration.ZERO);
+      GroupConfig.closeUnused(group);
       throw e;
     }
     try (UrlReader reader = openInput(group); FailedUrls failed = FailedUrls.open(failedFile, stdio.err())) {
       return relay(group, reader, failed, deadline);
     } finally {
-      group.close(Duration.ZERO); // already closed unless something failed
+      GroupConfig.closeUnused(group); // already closed (a no-op) unless something failed
     }
   }
 

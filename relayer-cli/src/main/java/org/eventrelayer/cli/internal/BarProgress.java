@@ -1,8 +1,11 @@
 package org.eventrelayer.cli.internal;
 
 import java.io.PrintStream;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.Locale;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -30,7 +33,7 @@ public final class BarProgress implements AutoCloseable {
         .setInitialMax(-1)
         .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
         .setUnit(" URLs", 1)
-        .showSpeed()
+        .showSpeed(new DecimalFormat("#,##0", DecimalFormatSymbols.getInstance(Locale.ROOT)))
         .setSpeedUnit(ChronoUnit.SECONDS)
         .setUpdateIntervalMillis(millis)
         .setConsumer(new ConsoleProgressBarConsumer(out))

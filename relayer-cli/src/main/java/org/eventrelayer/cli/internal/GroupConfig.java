@@ -5,6 +5,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Properties;
 import org.eventrelayer.ConfigException;
 import org.eventrelayer.EventRelayerGroup;
@@ -43,6 +44,14 @@ public final class GroupConfig {
    */
   public static EventRelayerGroup build(Properties props) {
     return EventRelayerGroup.fromProperties(props);
+  }
+
+  /**
+   * Closes a group that was built only to check the config, or that failed: it sent nothing, so closing is quick;
+   * the grace lets its idle workers stop on their own rather than be abandoned.
+   */
+  public static void closeUnused(EventRelayerGroup group) {
+    group.close(Duration.ofSeconds(1));
   }
 
   /**

@@ -1,0 +1,70 @@
+package org.eventrelayer.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code eventrelayer check}: one probe per service, against a real HTTP intake on loopback and a closed port. */
+class CheckCommandTest {
+
+  @TempDir
+  Path dir;
+
+  private CountingIntake intake;
+
+  @BeforeEach
+  void startIntake() throws Exception {
+    intake = new CountingIntake(1);
+  }
+
+  @AfterEach
+  void stopIntake() {
+    intake.close();
+  }
+
+  @Test
+  void aReachableIntakeExitsZeroAfterOneRequestThatCarriesNoEvent() throws Exception {
+    Cli.Run run = new Cli().run("check", "--config", Cli.config(dir, intake.url()).toString());
+
+    assertThat(run.exit()).as(run.out() + run.err()).isZero();
+    assertThat(run.out()).contains("config " + dir.resolve("eventrelayer.properties") + ": OK")
+        .containsPattern("eventgate +http +reachable +" + intake.url().replace(".", "\\.")
+            + " answered 201 to an empty batch in \\d+ ms");
+    assertThat(intake.requests()).isEqualTo(1);
+    assertThat(intake.taken()).isZero();
+  }
+
+  @Test
+  void anUnreachableServiceExitsOneAndSaysWhy() throws Exception {
+    int closedPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    intake.stop();
+    Path config = Cli.config(dir, intake.url(),
+        "eventServices.bus.type=kafka",
+        "eventServices.bus.bootstrap.servers=127.0.0.1:" + closedPort,
+        "eventServiceDefault=eventgate");
+    Cli.Run run = new Cli().run("check", "--config", config.toString(), "--timeout", "1s");
+
+    assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(1);
+    assertThat(run.out())
+        .containsPattern("eventgate +http +FAILED +" + intake.url().replace(".", "\\.") + " unreachable: .*Connect")
+        .containsPattern("bus +kafka +FAILED +127\\.0\\.0\\.1:" + closedPort + " unreachable: ");
+  }
+
+  @Test
+  void aConfigMistakeExits64NamingTheKey() throws Exception {
+    Path config = Cli.config(dir, intake.url(), "eventServices.eventgate.queueCapacity=lots");
+    Cli.Run run = new Cli().run("check", "--config", config.toString());
+
+    assertThat(run.exit()).isEqualTo(64);
+    assertThat(run.err()).contains("config error: eventServices.eventgate.queueCapacity");
+    assertThat(intake.requests()).isZero();
+  }
+}
