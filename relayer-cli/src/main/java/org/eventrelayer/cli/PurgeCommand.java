@@ -6,6 +6,9 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eventrelayer.EventRelayerGroup;
 import org.eventrelayer.ServiceStats;
 import org.eventrelayer.cli.internal.BarProgress;
@@ -14,6 +17,7 @@ import org.eventrelayer.cli.internal.FailedUrls;
 import org.eventrelayer.cli.internal.GroupConfig;
 import org.eventrelayer.cli.internal.Pacer;
 import org.eventrelayer.cli.internal.PlainProgress;
+import org.eventrelayer.cli.internal.ProgressDisplay;
 import org.eventrelayer.cli.internal.ProgressText;
 import org.eventrelayer.cli.internal.PurgeCounters;
 import org.eventrelayer.cli.internal.PurgePump;
@@ -40,6 +44,10 @@ public final class PurgeCommand implements Callable<Integer> {
 
   /** URLs outstanding at once: well below the default queueCapacity (50,000), so the queue is rarely full. */
   static final int WINDOW = 10_000;
+  /** What the JVM exits with after Ctrl-C (128 + SIGINT); the summary says so. */
+  static final int EXIT_INTERRUPTED = 130;
+  /** How long Ctrl-C waits for the summary and the failed file before the JVM halts. */
+  static final Duration INTERRUPT_GRACE = Duration.ofSeconds(15);
 
   private final Stdio stdio;
 
@@ -125,42 +133,67 @@ public final class PurgeCommand implements Callable<Integer> {
     PurgeCounters counters = new PurgeCounters();
     PurgePump pump = new PurgePump(group.getRelayer(channel), channel, WINDOW, dryRun,
         new Pacer(rate == null ? 0 : rate), failed, counters);
-    boolean complete;
-    Map<String, ServiceStats> services;
-    try (AutoCloseable shown = showProgress(counters, new ProgressText(counters, group::serviceStats))) {
-      complete = pump.run(reader, deadline);
-      // Everything is final unless the timeout passed: then closing drops (and completes) what is left.
-      group.close(complete ? Duration.ofSeconds(10) : Duration.ofSeconds(1));
-      pump.finish();
-      services = group.serviceStats();
-    } catch (IOException | RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-    if (dryRun) {
-      int code = counters.refused() > 0 ? EventRelayerCli.EXIT_FAILED : EventRelayerCli.EXIT_OK;
-      PurgeSummary.printDryRun(stdio.out(), input, reader, counters, failed, code,
-          code == 0 ? "every URL is valid" : "some URLs are invalid");
+    // Ctrl-C: stop reading, list what was not sent, print the summary; the JVM then exits with 130.
+    CountDownLatch summarized = new CountDownLatch(1);
+    AtomicBoolean interrupted = new AtomicBoolean();
+    Thread onInterrupt = new Thread(() -> {
+      interrupted.set(true);
+      pump.cancel("interrupted (Ctrl-C)");
+      try {
+        summarized.await(INTERRUPT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "eventrelayer-interrupt");
+    Runtime.getRuntime().addShutdownHook(onInterrupt);
+    try {
+      boolean complete;
+      Map<String, ServiceStats> services;
+      try (ProgressDisplay shown = showProgress(counters, new ProgressText(counters, group::serviceStats))) {
+        complete = pump.run(reader, deadline);
+        // Everything is final unless the run stopped early: then closing drops (and completes) what is left.
+        group.close(complete ? Duration.ofSeconds(10) : Duration.ofSeconds(1));
+        pump.finish();
+        services = group.serviceStats();
+      }
+      int code = exitCode(complete, interrupted.get(), counters, failed);
+      String why = switch (code) {
+        case EventRelayerCli.EXIT_OK -> dryRun ? "every URL is valid" : "all delivered";
+        case EventRelayerCli.EXIT_FAILED -> dryRun ? "some URLs are invalid" : "some URLs were refused or dead-lettered";
+        case EventRelayerCli.EXIT_TIMEOUT -> "the --timeout passed with some URLs not final";
+        default -> "interrupted; what was not delivered is listed";
+      };
+      if (dryRun) {
+        PurgeSummary.printDryRun(stdio.out(), input, reader, counters, failed, code, why);
+      } else {
+        PurgeSummary.print(stdio.out(), input, reader, counters, failed, services, code, why);
+      }
       return code;
+    } finally {
+      try {
+        failed.close(); // before the JVM halts on Ctrl-C
+      } finally {
+        summarized.countDown();
+        try {
+          Runtime.getRuntime().removeShutdownHook(onInterrupt);
+        } catch (IllegalStateException e) {
+          // the JVM is shutting down (Ctrl-C): the hook is running and returns now
+        }
+      }
     }
-    int code;
-    String why;
-    if (!complete) {
-      code = EventRelayerCli.EXIT_TIMEOUT;
-      why = "the --timeout passed with some URLs not final";
-    } else if (failed.count() > 0) {
-      code = EventRelayerCli.EXIT_FAILED;
-      why = "some URLs were refused or dead-lettered";
-    } else {
-      code = EventRelayerCli.EXIT_OK;
-      why = "all delivered";
-    }
-    PurgeSummary.print(stdio.out(), input, reader, counters, failed, services, code, why);
-    return code;
   }
 
-  private AutoCloseable showProgress(PurgeCounters counters, ProgressText text) {
+  private int exitCode(boolean complete, boolean interrupted, PurgeCounters counters, FailedUrls failed) {
+    if (interrupted) {
+      return EXIT_INTERRUPTED;
+    }
+    if (!complete) {
+      return EventRelayerCli.EXIT_TIMEOUT;
+    }
+    return (dryRun ? counters.refused() : failed.count()) > 0 ? EventRelayerCli.EXIT_FAILED : EventRelayerCli.EXIT_OK;
+  }
+
+  private ProgressDisplay showProgress(PurgeCounters counters, ProgressText text) {
     ProgressMode mode = progress == ProgressMode.auto
         ? (stdio.stdoutIsTerminal() ? ProgressMode.bar : ProgressMode.lines) : progress;
     switch (mode) {
@@ -169,7 +202,7 @@ public final class PurgeCommand implements Callable<Integer> {
       case lines:
         return new PlainProgress(stdio.out(), counters, text, progressInterval);
       default:
-        return () -> { };
+        return ProgressDisplay.NONE;
     }
   }
 }

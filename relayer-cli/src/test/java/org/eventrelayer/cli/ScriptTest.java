@@ -1,11 +1,13 @@
 package org.eventrelayer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -77,9 +79,44 @@ class ScriptTest {
     assertThat(intake.missingAndDuplicated(3_000)).containsExactly(0, 0);
   }
 
+  @Test
+  void ctrlCStopsPrintsTheSummaryAndListsWhatWasNotDelivered() throws Exception {
+    intake.stop(); // nothing can be delivered: the run would wait
+    Path failed = dir.resolve("failed.txt");
+    Path output = dir.resolve("interrupted.txt");
+    ProcessBuilder pb = command(List.of(script().toString(), "purge", "--config", config.toString(),
+        "--progress-interval", "200ms", "--failed", failed.toString(), urls.toString()));
+    pb.redirectOutput(output.toFile());
+    Process p = pb.start();
+    try {
+      await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(output).contains("progress "));
+      Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start();
+      assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("stopped within 30 s of Ctrl-C").isTrue();
+    } finally {
+      p.destroyForcibly();
+    }
+
+    String out = Files.readString(output, StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(out).isEqualTo(130);
+    assertThat(out).contains("exit           130: interrupted");
+    assertThat(Files.readAllLines(failed)).as("every URL, dropped or not sent").hasSize(3_000)
+        .allMatch(l -> l.startsWith(CountingIntake.PREFIX))
+        .allMatch(l -> l.contains("\tdropped: ") || l.contains("\tnot sent: interrupted (Ctrl-C)"));
+  }
+
   private record Result(int exit, String output) {}
 
   private Result run(List<String> command) throws IOException, InterruptedException {
+    ProcessBuilder pb = command(command);
+    Path output = dir.resolve("output-" + System.nanoTime() + ".txt");
+    pb.redirectOutput(output.toFile());
+    Process p = pb.start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("finished within 60 s").isTrue();
+    return new Result(p.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
+  }
+
+  private static ProcessBuilder command(List<String> command) {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("EVENTRELAYER_CLASSPATH", System.getProperty("java.class.path"));
     pb.environment().put("EVENTRELAYER_OPTS", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1");
@@ -87,11 +124,7 @@ class ScriptTest {
     pb.environment().put("TERM", "xterm-256color");
     pb.redirectErrorStream(true);
     pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-    Path output = dir.resolve("output-" + System.nanoTime() + ".txt");
-    pb.redirectOutput(output.toFile());
-    Process p = pb.start();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("finished within 60 s").isTrue();
-    return new Result(p.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
+    return pb;
   }
 
   private static Path script() {

@@ -16,7 +16,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * progress is the URLs with an outcome, out of the input's estimated size (from the bytes read so far, exact at the
  * end of the input), with rate and ETA, and the counts and any breaker that is not closed beside it.
  */
-public final class BarProgress implements AutoCloseable {
+public final class BarProgress implements ProgressDisplay {
 
   private final PurgeCounters counters;
   private final ProgressText text;

@@ -9,7 +9,7 @@ import java.util.Locale;
  * {@code progress 5.0s read N accepted N delivered N refused N dead-lettered N rate N/s eta Ns[ breaker ...]}, the
  * rate over the last interval and the ETA from it (while the input's size is unknown, {@code eta ?}).
  */
-public final class PlainProgress implements AutoCloseable {
+public final class PlainProgress implements ProgressDisplay {
 
   private final PrintStream out;
   private final PurgeCounters counters;

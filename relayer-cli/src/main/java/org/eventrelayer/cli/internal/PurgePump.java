@@ -25,6 +25,8 @@ public final class PurgePump {
 
   private static final long QUEUE_FULL_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   private static final int ESTIMATE_EVERY = 1024;
+  /** How long a wait for an outcome lasts before the pump looks at {@link #cancel()} again. */
+  private static final long WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
   /** One accepted URL waiting for its outcome. */
   private record Pending(String url, long line, CompletableFuture<DeliveryReport> outcome) {}
@@ -37,6 +39,7 @@ public final class PurgePump {
   private final FailedUrls failed;
   private final PurgeCounters counters;
   private final ArrayDeque<Pending> outstanding = new ArrayDeque<>();
+  private volatile String stopReason; // set by another thread (Ctrl-C): stop as if the deadline had passed
 
   /**
    * Creates the pump.
@@ -64,9 +67,17 @@ public final class PurgePump {
   }
 
   /**
+   * Makes {@link #run} stop soon, as if its deadline had passed; {@code reason} is given to the URLs not sent.
+   * Safe to call from any thread (a shutdown hook on Ctrl-C).
+   */
+  public void cancel(String reason) {
+    stopReason = reason;
+  }
+
+  /**
    * Reads and relays the whole input, then waits for every outcome, until {@code deadline} (a
-   * {@link System#nanoTime()} value). When the deadline passes first, the URLs not yet handed to the relayer,
-   * including the rest of the input, are listed as failed and counted unread.
+   * {@link System#nanoTime()} value) or {@link #cancel}. When either comes first, the URLs not yet handed to the
+   * relayer, including the rest of the input, are listed as failed and counted unread.
    *
    * @return whether the whole input was read and every accepted URL is final
    * @throws IOException if the input cannot be read or the failed file written
@@ -75,6 +86,10 @@ public final class PurgePump {
     String url;
     while ((url = reader.next()) != null) {
       counters.read.incrementAndGet();
+      if (stopReason != null) {
+        listUnread(url, reader);
+        return false;
+      }
       if (counters.read.get() % ESTIMATE_EVERY == 0) {
         estimateTotal(reader);
       }
@@ -128,7 +143,7 @@ public final class PurgePump {
       // The queue bound is the back-pressure: wait for room, then offer the same URL again.
       if (outstanding.isEmpty()) {
         LockSupport.parkNanos(QUEUE_FULL_PAUSE_NANOS); // room is taken by events of an earlier run (spool replay)
-        if (System.nanoTime() - deadline >= 0) {
+        if (System.nanoTime() - deadline >= 0 || stopReason != null) {
           return false;
         }
       } else if (!awaitOldest(deadline)) {
@@ -145,17 +160,26 @@ public final class PurgePump {
     }
   }
 
-  /** Waits for the oldest outstanding URL's outcome and records it; false if the deadline passed first. */
+  /** Waits for the oldest outstanding URL's outcome and records it; false if the deadline or a cancel came first. */
   private boolean awaitOldest(long deadline) throws IOException {
     Pending head = outstanding.peek();
     try {
-      DeliveryReport report = head.outcome().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      DeliveryReport report = null;
+      while (report == null) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || stopReason != null) {
+          return false;
+        }
+        try {
+          report = head.outcome().get(Math.min(left, WAIT_SLICE_NANOS), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+          // look at the deadline and at cancel() again
+        }
+      }
       outstanding.poll();
       record(head, report);
       collectDone();
       return true;
-    } catch (TimeoutException e) {
-      return false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
@@ -177,7 +201,7 @@ public final class PurgePump {
   }
 
   private void listUnread(String waiting, UrlReader reader) throws IOException {
-    String reason = "not sent: the --timeout passed before it was relayed";
+    String reason = "not sent: " + (stopReason != null ? stopReason : "the --timeout passed") + " before it was relayed";
     long unread = 1;
     failed.add(waiting, reason + " (line " + reader.lineNumber() + ")");
     String url;
