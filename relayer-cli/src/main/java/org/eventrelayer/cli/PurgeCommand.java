@@ -114,14 +114,14 @@ public final class PurgeCommand implements Callable<Integer> {
       GroupConfig.closeUnused(group);
       throw e;
     }
-    try (UrlReader reader = openInput(group); FailedUrls failed = FailedUrls.open(failedFile, stdio.err())) {
+    try (UrlReader reader = openInput(); FailedUrls failed = FailedUrls.open(failedFile, stdio.err())) {
       return relay(group, reader, failed, deadline);
     } finally {
       GroupConfig.closeUnused(group); // already closed (a no-op) unless something failed
     }
   }
 
-  private UrlReader openInput(EventRelayerGroup group) {
+  private UrlReader openInput() {
     try {
       return UrlReader.open(input, stdio.in());
     } catch (IOException e) {

@@ -59,6 +59,21 @@ class CheckCommandTest {
   }
 
   @Test
+  void sendsTheServiceHeadersAndReportsRefusedCredentialsWithoutShowingThem() throws Exception {
+    intake.requireAuthorization("Bearer right-token");
+    Cli.Run wrong = new Cli().run("check", "--config",
+        Cli.config(dir, intake.url(), "eventServices.eventgate.headers.Authorization=Bearer wrong-token").toString());
+    assertThat(wrong.exit()).isEqualTo(1);
+    assertThat(wrong.out()).contains("FAILED").contains("answered 401")
+        .contains("credentials refused (check headers.Authorization)").doesNotContain("wrong-token");
+
+    Cli.Run right = new Cli().run("check", "--config",
+        Cli.config(dir, intake.url(), "eventServices.eventgate.headers.Authorization=Bearer right-token").toString());
+    assertThat(right.exit()).as(right.out()).isZero();
+    assertThat(right.out()).contains("reachable").doesNotContain("right-token");
+  }
+
+  @Test
   void aConfigMistakeExits64NamingTheKey() throws Exception {
     Path config = Cli.config(dir, intake.url(), "eventServices.eventgate.queueCapacity=lots");
     Cli.Run run = new Cli().run("check", "--config", config.toString());

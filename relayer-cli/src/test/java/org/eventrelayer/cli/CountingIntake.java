@@ -38,6 +38,7 @@ final class CountingIntake implements AutoCloseable {
   private final AtomicLong taken = new AtomicLong();
   private final AtomicLong requests = new AtomicLong();
   private final ExecutorService executor = Executors.newFixedThreadPool(2);
+  private volatile String requiredAuthorization;
   private int port;
   private HttpServer server;
 
@@ -60,6 +61,11 @@ final class CountingIntake implements AutoCloseable {
     port = server.getAddress().getPort();
   }
 
+  /** From now on, answers 401 to requests without this {@code Authorization} header. */
+  void requireAuthorization(String value) {
+    requiredAuthorization = value;
+  }
+
   /** Stops listening: connections are refused until {@link #start()}. */
   synchronized void stop() {
     server.stop(0);
@@ -68,6 +74,11 @@ final class CountingIntake implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       requests.incrementAndGet();
+      String required = requiredAuthorization;
+      if (required != null && !required.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+        exchange.sendResponseHeaders(401, -1);
+        return;
+      }
       // Streamed, not parsed into trees: a million events must cost the test little CPU.
       ArrayNode invalid = JSON.createArrayNode();
       try (InputStream in = exchange.getRequestBody(); JsonParser p = JSON.createParser(in)) {
