@@ -153,7 +153,7 @@ public final class PurgeCommand implements Callable<Integer> {
         complete = pump.run(reader, deadline);
         // Everything is final unless the run stopped early: then closing drops (and completes) what is left.
         group.close(complete ? Duration.ofSeconds(10) : Duration.ofSeconds(1));
-        pump.finish();
+        pump.finish(Duration.ofSeconds(5));
         services = group.serviceStats();
       }
       int code = exitCode(complete, interrupted.get(), counters, failed);

@@ -64,7 +64,7 @@ class PurgeCommandTest {
   @Test
   void listsRefusedAndDeadLetteredUrlsInTheFailedFileAndExitsOne() throws Exception {
     Path urls = Cli.lines(dir.resolve("urls.txt"), List.of(
-        CountingIntake.PREFIX + 1,
+        "\uFEFF" + CountingIntake.PREFIX + 1 + "\r",
         "not a url",
         "  # an indented comment",
         CountingIntake.PREFIX + 2 + "\tsome note after a tab",

@@ -63,6 +63,8 @@ class ScriptTest {
 
   @Test
   void drawsALiveBarInAPseudoTerminal() throws Exception {
+    assertThat(onPath("script")).as("util-linux's `script` makes the pseudo-terminal; on Debian it is in bsdutils "
+        + "(apt-get install bsdutils)").isTrue();
     // A pseudo-terminal made without one around it has no size: give it an operator's width.
     String inner = "stty cols 160 rows 40; " + shellQuote(script().toString()) + " purge --config " + shellQuote(config.toString())
         + " --rate 2000 " + shellQuote(urls.toString());
@@ -125,6 +127,15 @@ class ScriptTest {
     pb.redirectErrorStream(true);
     pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
     return pb;
+  }
+
+  private static boolean onPath(String program) {
+    for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+      if (Files.isExecutable(Path.of(d, program))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Path script() {

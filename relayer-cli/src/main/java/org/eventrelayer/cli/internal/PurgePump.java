@@ -1,6 +1,7 @@
 package org.eventrelayer.cli.internal;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -86,7 +87,7 @@ public final class PurgePump {
     String url;
     while ((url = reader.next()) != null) {
       counters.read.incrementAndGet();
-      if (stopReason != null) {
+      if (stopReason != null || System.nanoTime() - deadline >= 0) {
         listUnread(url, reader);
         return false;
       }
@@ -109,13 +110,23 @@ public final class PurgePump {
   }
 
   /**
-   * Records the outcome of every URL still outstanding, waiting for each; call after the group was closed, when
-   * every outcome is known (closing drops and completes what was left).
+   * Records the outcome of every URL still outstanding; call after the group was closed, which drops and
+   * completes what was left. An outcome still unknown after {@code grace} in all is recorded as dropped.
    */
-  public void finish() throws IOException {
+  public void finish(Duration grace) throws IOException {
+    long deadline = System.nanoTime() + grace.toNanos();
     while (!outstanding.isEmpty()) {
       Pending p = outstanding.poll();
-      record(p, p.outcome().join());
+      DeliveryReport report;
+      try {
+        report = p.outcome().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException | InterruptedException | ExecutionException e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        report = new DeliveryReport(0, 0, 1, "no outcome known when the command ended");
+      }
+      record(p, report);
     }
   }
 

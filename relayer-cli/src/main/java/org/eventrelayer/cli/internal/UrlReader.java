@@ -87,6 +87,9 @@ public final class UrlReader implements Closeable {
         }
         c = read();
       }
+      if (lineNumber == 1 && line.length() > 0 && line.charAt(0) == '\uFEFF') {
+        line.deleteCharAt(0); // a byte-order mark, as some editors write
+      }
       String url = line.toString().strip();
       if (url.isEmpty() || url.charAt(0) == '#') {
         skipped++;
