@@ -2,8 +2,15 @@ package org.eventrelayer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import okhttp3.tls.HandshakeCertificates;
+import okhttp3.tls.HeldCertificate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,6 +78,35 @@ class CheckCommandTest {
         Cli.config(dir, intake.url(), "eventServices.eventgate.headers.Authorization=Bearer right-token").toString());
     assertThat(right.exit()).as(right.out()).isZero();
     assertThat(right.out()).contains("reachable").doesNotContain("right-token");
+  }
+
+  @Test
+  void probesAnHttpsIntakeWithTheServiceTrustStore() throws Exception {
+    HeldCertificate certificate = new HeldCertificate.Builder().commonName("localhost")
+        .addSubjectAlternativeName("127.0.0.1").build();
+    HttpsServer https = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
+    https.setHttpsConfigurator(new HttpsConfigurator(
+        new HandshakeCertificates.Builder().heldCertificate(certificate).build().sslContext()));
+    https.createContext("/v1/events", exchange -> {
+      exchange.getRequestBody().readAllBytes();
+      exchange.sendResponseHeaders(201, -1);
+      exchange.close();
+    });
+    https.start();
+    try {
+      String url = "https://127.0.0.1:" + https.getAddress().getPort() + "/v1/events";
+      Path pem = Files.writeString(dir.resolve("intake.pem"), certificate.certificatePem());
+      Cli.Run trusted = new Cli().run("check", "--config",
+          Cli.config(dir, url, "eventServices.eventgate.trustStore=" + pem).toString());
+      assertThat(trusted.exit()).as(trusted.out() + trusted.err()).isZero();
+      assertThat(trusted.out()).contains("answered 201 to an empty batch");
+
+      Cli.Run untrusted = new Cli().run("check", "--config", Cli.config(dir, url).toString());
+      assertThat(untrusted.exit()).isEqualTo(1);
+      assertThat(untrusted.out()).contains("FAILED").contains("unreachable").contains("SSLHandshakeException");
+    } finally {
+      https.stop(0);
+    }
   }
 
   @Test

@@ -1,9 +1,11 @@
 package org.eventrelayer.cli.internal;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -16,7 +18,7 @@ import org.apache.kafka.clients.admin.DescribeClusterResult;
 
 /**
  * One reachability probe per service, made from its config without sending an event: HTTP posts an empty batch
- * ({@code []}) with the service's headers, Kafka asks for the cluster's brokers ({@code describeCluster}) with the
+ * ({@code []}) with the service's headers and trust store, Kafka asks for the cluster's brokers ({@code describeCluster}) with the
  * service's client settings. Secret values are sent, never shown.
  */
 public final class ServiceProbe {
@@ -45,11 +47,17 @@ public final class ServiceProbe {
     if (url == null) {
       return new Result(false, "no url");
     }
+    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeout)
+        .followRedirects(HttpClient.Redirect.NEVER).version(HttpClient.Version.HTTP_1_1);
     if (settings.containsKey("trustStore")) {
-      return new Result(false, "uses a custom trustStore, which check cannot load yet: not checked");
+      try {
+        builder.sslContext(ProbeTrust.sslContext(settings));
+      } catch (IOException | GeneralSecurityException | RuntimeException e) {
+        return new Result(false, "cannot load trustStore " + settings.get("trustStore") + ": " + e.getClass()
+            .getSimpleName()); // the message may quote the password's effect; the class says enough
+      }
     }
-    HttpClient client = HttpClient.newBuilder().connectTimeout(timeout)
-        .followRedirects(HttpClient.Redirect.NEVER).version(HttpClient.Version.HTTP_1_1).build();
+    HttpClient client = builder.build();
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString("[]"));

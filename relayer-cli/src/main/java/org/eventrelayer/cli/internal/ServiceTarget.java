@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import org.eventrelayer.http.HttpEventServiceProvider;
+import org.eventrelayer.spi.Config;
 import org.eventrelayer.kafka.KafkaEventServiceProvider;
 
 /**
@@ -32,7 +33,7 @@ public record ServiceTarget(String name, String type, Map<String, String> settin
         int dot = rest.indexOf('.');
         if (dot > 0) {
           byName.computeIfAbsent(rest.substring(0, dot), n -> new LinkedHashMap<>())
-              .put(rest.substring(dot + 1), props.getProperty(key).trim());
+              .put(rest.substring(dot + 1), value(rest.substring(dot + 1), props.getProperty(key)));
         }
       }
     }
@@ -49,12 +50,18 @@ public record ServiceTarget(String name, String type, Map<String, String> settin
       Map<String, String> s = new LinkedHashMap<>();
       for (String key : props.stringPropertyNames()) {
         if (key.trim().startsWith(prefix)) {
-          s.put(key.trim().substring(prefix.length()), props.getProperty(key).trim());
+          String setting = key.trim().substring(prefix.length());
+          s.put(setting, value(setting, props.getProperty(key)));
         }
       }
       out.add(new ServiceTarget("listener-" + name, type(type.trim(), null), s));
     }
     return out;
+  }
+
+  /** Trimmed, except secrets (as the transports read them: spaces may be part of a password). */
+  private static String value(String key, String raw) {
+    return Config.isSecretKey(key) ? raw : raw.trim();
   }
 
   /** {@code http} or {@code kafka} for those types and their providers' classes, else the value as given. */
