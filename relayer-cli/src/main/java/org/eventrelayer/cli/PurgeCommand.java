@@ -6,15 +6,13 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.eventrelayer.EventRelayerGroup;
 import org.eventrelayer.ServiceStats;
 import org.eventrelayer.cli.internal.BarProgress;
 import org.eventrelayer.cli.internal.DurationConverter;
 import org.eventrelayer.cli.internal.FailedUrls;
 import org.eventrelayer.cli.internal.GroupConfig;
+import org.eventrelayer.cli.internal.InterruptHook;
 import org.eventrelayer.cli.internal.Pacer;
 import org.eventrelayer.cli.internal.PlainProgress;
 import org.eventrelayer.cli.internal.ProgressDisplay;
@@ -133,54 +131,38 @@ public final class PurgeCommand implements Callable<Integer> {
     PurgeCounters counters = new PurgeCounters();
     PurgePump pump = new PurgePump(group.getRelayer(channel), channel, WINDOW, dryRun,
         new Pacer(rate == null ? 0 : rate), failed, counters);
-    // Ctrl-C: stop reading, list what was not sent, print the summary; the JVM then exits with 130.
-    CountDownLatch summarized = new CountDownLatch(1);
-    AtomicBoolean interrupted = new AtomicBoolean();
-    Thread onInterrupt = new Thread(() -> {
-      interrupted.set(true);
-      pump.cancel("interrupted (Ctrl-C)");
+    // Ctrl-C: stop reading, list what was not delivered, print the summary; the JVM then exits with 130.
+    try (InterruptHook ctrlC = InterruptHook.install(pump, "interrupted (Ctrl-C)", INTERRUPT_GRACE)) {
       try {
-        summarized.await(INTERRUPT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "eventrelayer-interrupt");
-    Runtime.getRuntime().addShutdownHook(onInterrupt);
-    try {
-      boolean complete;
-      Map<String, ServiceStats> services;
-      try (ProgressDisplay shown = showProgress(counters, new ProgressText(counters, group::serviceStats))) {
-        complete = pump.run(reader, deadline);
-        // Everything is final unless the run stopped early: then closing drops (and completes) what is left.
-        group.close(complete ? Duration.ofSeconds(10) : Duration.ofSeconds(1));
-        pump.finish(Duration.ofSeconds(5));
-        services = group.serviceStats();
-      }
-      int code = exitCode(complete, interrupted.get(), counters, failed);
-      String why = switch (code) {
-        case EventRelayerCli.EXIT_OK -> dryRun ? "every URL is valid" : "all delivered";
-        case EventRelayerCli.EXIT_FAILED -> dryRun ? "some URLs are invalid" : "some URLs were refused or dead-lettered";
-        case EventRelayerCli.EXIT_TIMEOUT -> "the --timeout passed with some URLs not final";
-        default -> "interrupted; what was not delivered is listed";
-      };
-      if (dryRun) {
-        PurgeSummary.printDryRun(stdio.out(), input, reader, counters, failed, code, why);
-      } else {
-        PurgeSummary.print(stdio.out(), input, reader, counters, failed, services, code, why);
-      }
-      return code;
-    } finally {
-      try {
-        failed.close(); // before the JVM halts on Ctrl-C
-      } finally {
-        summarized.countDown();
-        try {
-          Runtime.getRuntime().removeShutdownHook(onInterrupt);
-        } catch (IllegalStateException e) {
-          // the JVM is shutting down (Ctrl-C): the hook is running and returns now
+        boolean complete;
+        Map<String, ServiceStats> services;
+        try (ProgressDisplay shown = showProgress(counters, new ProgressText(counters, group::serviceStats))) {
+          complete = pump.run(reader, deadline);
+          // Everything is final unless the run stopped early: then closing drops (and completes) what is left.
+          group.close(complete ? Duration.ofSeconds(10) : Duration.ofSeconds(1));
+          pump.finish(Duration.ofSeconds(5));
+          services = group.serviceStats();
         }
+        int code = exitCode(complete, ctrlC.fired(), counters, failed);
+        if (dryRun) {
+          PurgeSummary.printDryRun(stdio.out(), input, reader, counters, failed, code, why(code));
+        } else {
+          PurgeSummary.print(stdio.out(), input, reader, counters, failed, services, code, why(code));
+        }
+        return code;
+      } finally {
+        failed.close(); // complete before a Ctrl-C shutdown goes on
       }
     }
+  }
+
+  private String why(int code) {
+    return switch (code) {
+      case EventRelayerCli.EXIT_OK -> dryRun ? "every URL is valid" : "all delivered";
+      case EventRelayerCli.EXIT_FAILED -> dryRun ? "some URLs are invalid" : "some URLs were refused or dead-lettered";
+      case EventRelayerCli.EXIT_TIMEOUT -> "the --timeout passed with some URLs not final";
+      default -> "interrupted; what was not delivered is listed";
+    };
   }
 
   private int exitCode(boolean complete, boolean interrupted, PurgeCounters counters, FailedUrls failed) {

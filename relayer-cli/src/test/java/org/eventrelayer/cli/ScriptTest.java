@@ -66,8 +66,8 @@ class ScriptTest {
     assertThat(onPath("script")).as("util-linux's `script` makes the pseudo-terminal; on Debian it is in bsdutils "
         + "(apt-get install bsdutils)").isTrue();
     // A pseudo-terminal made without one around it has no size: give it an operator's width.
-    String inner = "stty cols 160 rows 40; " + shellQuote(script().toString()) + " purge --config " + shellQuote(config.toString())
-        + " --rate 2000 " + shellQuote(urls.toString());
+    String inner = "stty cols 160 rows 40; " + shellQuote(script().toString()) + " purge --config "
+        + shellQuote(config.toString()) + " --rate 2000 " + shellQuote(urls.toString());
     Result r = run(List.of("script", "-qec", inner, "/dev/null"));
 
     assertThat(r.exit()).as(r.output()).isZero();

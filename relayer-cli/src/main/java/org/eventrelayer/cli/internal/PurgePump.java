@@ -212,7 +212,8 @@ public final class PurgePump {
   }
 
   private void listUnread(String waiting, UrlReader reader) throws IOException {
-    String reason = "not sent: " + (stopReason != null ? stopReason : "the --timeout passed") + " before it was relayed";
+    String why = stopReason != null ? stopReason : "the --timeout passed";
+    String reason = "not sent: " + why + " before it was relayed";
     long unread = 1;
     failed.add(waiting, reason + " (line " + reader.lineNumber() + ")");
     String url;

@@ -18,8 +18,8 @@ import org.apache.kafka.clients.admin.DescribeClusterResult;
 
 /**
  * One reachability probe per service, made from its config without sending an event: HTTP posts an empty batch
- * ({@code []}) with the service's headers and trust store, Kafka asks for the cluster's brokers ({@code describeCluster}) with the
- * service's client settings. Secret values are sent, never shown.
+ * ({@code []}) with the service's headers and trust store, Kafka asks for the cluster's brokers
+ * ({@code describeCluster}) with the service's client settings. Secret values are sent, never shown.
  */
 public final class ServiceProbe {
 
