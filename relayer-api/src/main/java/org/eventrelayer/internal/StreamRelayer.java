@@ -28,7 +28,7 @@ final class StreamRelayer extends ServiceRelayer {
           : "event must be a map (a JSON object), got " + event.getClass().getName()));
       return null;
     }
-    JsonSnapshot snapshot = JsonSnapshot.of(map);
+    JsonSnapshot snapshot = JsonSnapshot.of(map, maxEventBytes());
     if (snapshot.problem() != null) {
       refusals.add(refusal(index, snapshot.problemReason(), snapshot.problem()));
       return null;

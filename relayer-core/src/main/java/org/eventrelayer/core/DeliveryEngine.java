@@ -366,6 +366,11 @@ public final class DeliveryEngine implements EventService {
   // Caller side: never blocks, never waits on the network, never touches the disk.
 
   @Override
+  public long maxEventBytes() {
+    return settings.maxBatchBytes - 2; // a batch is a JSON array around its events
+  }
+
+  @Override
   public Refusal offer(PendingEvent event) {
     if (closing) {
       refused.increment();
