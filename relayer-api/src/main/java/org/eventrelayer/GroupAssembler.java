@@ -154,6 +154,7 @@ final class GroupAssembler {
 
   private void assemble() {
     Config group = Config.of("", topLevel);
+    checkListenerNames(group);
     closeTimeout = group.getDuration("closeTimeout", Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1));
 
     // Routes: stream -> service name. Checked before any service starts.
@@ -254,7 +255,25 @@ final class GroupAssembler {
     return service;
   }
 
+  /**
+   * A listener {@code K} runs as event service {@code listener-K}: an {@code eventServices.listener-K} entry
+   * would be replaced by it and keep running unowned, so the clash fails the build before anything starts.
+   */
+  private void checkListenerNames(Config group) {
+    for (String name : group.getList("listeners")) {
+      String serviceName = LISTENER_SERVICE_PREFIX + name;
+      if (serviceEntries.containsKey(serviceName)) {
+        throw new ConfigException("listener-" + name + "-class", "listener '" + name + "' runs as event service '"
+            + serviceName + "', which clashes with the entry eventServices." + serviceName
+            + "; rename that entry or the listener");
+      }
+    }
+  }
+
   private EventService createService(String name, Config c, Map<String, Config> streams) {
+    if (services.containsKey(name)) { // checked above; never let a second service replace a running one
+      throw new ConfigException(c.path(), "a second event service named '" + name + "'");
+    }
     String typeKey = c.has("class") ? "class" : "type";
     EventServiceProvider provider = providers.service(c, typeKey, c.requireString(typeKey));
     c.markUsed("type");
