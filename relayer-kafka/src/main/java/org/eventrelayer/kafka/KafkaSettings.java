@@ -1,7 +1,5 @@
 package org.eventrelayer.kafka;
 
-import org.eventrelayer.core.DeliveryEngine;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
