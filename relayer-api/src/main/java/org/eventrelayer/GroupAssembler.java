@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.eventrelayer.internal.StreamRelayerProvider;
+import org.eventrelayer.internal.WorkspaceEventRelayerProvider;
 import org.eventrelayer.spi.Config;
 import org.eventrelayer.spi.EventService;
 import org.eventrelayer.spi.EventServiceProvider;
@@ -33,6 +34,8 @@ final class GroupAssembler {
   private static final Pattern LISTENER_CONFIG = Pattern.compile("listener-(.+?)-config-(.+)");
   static final String DEFAULT = "default";
   static final String LISTENER_SERVICE_PREFIX = "listener-";
+  /** KBase's own Kafka listener class: a {@code kafka} service, KBase's topic rule, workspace events. */
+  static final String KBASE_KAFKA_FACTORY = "us.kbase.workspace.modules.KafkaNotifierFactory";
 
   private final boolean strict;
   private final Providers providers;
@@ -126,7 +129,7 @@ final class GroupAssembler {
         m.matches();
         listenerConfigs.computeIfAbsent(m.group(1), s -> new LinkedHashMap<>()).put(m.group(2), value);
       } else if (key.equals("eventServiceDefault") || key.equals("closeTimeout") || key.equals("listeners")
-          || key.equals("listeners.channel") || key.equals("listeners.stream")) {
+          || key.equals("listeners.channel") || key.equals("listeners.stream") || key.equals("listeners.type")) {
         topLevel.put(key, value);
       } else if (strict) {
         throw new ConfigException(key, "unknown key; a group config has relayers, eventServices, "
@@ -331,15 +334,21 @@ final class GroupAssembler {
           + "set listeners.channel to another channel");
     }
     List<EventService> targets = new ArrayList<>();
+    boolean kbaseKafka = false;
     for (String name : active) {
       String classKey = "listener-" + name + "-class";
       String type = listenerClasses.get(name);
       if (type == null || type.isBlank()) {
         throw new ConfigException(classKey, "is required for listener '" + name + "' named in 'listeners'");
       }
+      Map<String, Object> values = new LinkedHashMap<>(listenerConfigs.getOrDefault(name, Map.of()));
+      if (type.equals(KBASE_KAFKA_FACTORY)) { // KBase's deploy.cfg as written: its rules come with it
+        type = "kafka";
+        kbaseKafka = true;
+        values.putIfAbsent("topicStrict", "true");
+      }
       if (providers.isService(type)) {
         String serviceName = LISTENER_SERVICE_PREFIX + name;
-        Map<String, Object> values = new LinkedHashMap<>(listenerConfigs.getOrDefault(name, Map.of()));
         values.put("type", type);
         Config sc = Config.of("listener-" + name + "-config", "-", values);
         createService(serviceName, sc, Map.of());
@@ -354,10 +363,18 @@ final class GroupAssembler {
         log.info("eventrelayer: listener '{}' is the null listener: its events are discarded", name);
       }
     }
+    String relayerType = group.getString("listeners.type",
+        kbaseKafka ? WorkspaceEventRelayerProvider.NAME : "stream");
+    if (!relayerType.equals("stream") && !relayerType.equals(WorkspaceEventRelayerProvider.NAME)) {
+      throw group.error("listeners.type", "must be stream (events as given) or workspace-event (KBase workspace "
+          + "events, checked per event type), got '" + relayerType + "'");
+    }
     if (targets.isEmpty()) {
       relayers.put(channel, providers.nullRelayer().create(simpleContext(channel, Config.of("listeners", Map.of()))));
-    } else {
+    } else if (relayerType.equals("stream")) {
       relayers.put(channel, StreamRelayerProvider.fanOut(channel, stream, targets));
+    } else {
+      relayers.put(channel, WorkspaceEventRelayerProvider.fanOut(channel, stream, targets));
     }
   }
 
