@@ -367,7 +367,9 @@ public final class DeliveryEngine implements EventService {
 
   @Override
   public long maxEventBytes() {
-    return settings.maxBatchBytes - 2; // a batch is a JSON array around its events
+    // A batch is a JSON array around its events; a signature adds ,"field":"<up to 128 hex digits>".
+    long signature = settings.signer == null ? 0 : settings.signer.field().length() + 6 + 128;
+    return settings.maxBatchBytes - 2 - signature;
   }
 
   @Override
