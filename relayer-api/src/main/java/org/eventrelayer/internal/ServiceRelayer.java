@@ -153,4 +153,10 @@ abstract class ServiceRelayer extends AbstractRelayer {
   static Refusal refusal(int index, RefusalReason reason, String detail) {
     return new Refusal(index, reason, detail);
   }
+
+  /** The refusal of an input element that is not a map; {@code expected} says what it should be. */
+  static Refusal notAMap(int index, Object event, String expected) {
+    return refusal(index, RefusalReason.INVALID_EVENT, event == null ? "event is null"
+        : "event must be " + expected + ", got " + event.getClass().getName());
+  }
 }

@@ -79,8 +79,7 @@ final class WorkspaceEventRelayer extends ServiceRelayer {
   @Override
   PendingEvent prepare(Object event, int index, DeliveryTracker tracker, List<Refusal> refusals) {
     if (!(event instanceof Map<?, ?> map)) {
-      refusals.add(refusal(index, RefusalReason.INVALID_EVENT, event == null ? "event is null"
-          : "event must be a map with the workspace event's fields, got " + event.getClass().getName()));
+      refusals.add(notAMap(index, event, "a map with the workspace event's fields"));
       return null;
     }
     try {
