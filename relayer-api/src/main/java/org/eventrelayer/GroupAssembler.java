@@ -333,8 +333,14 @@ final class GroupAssembler {
       throw group.error("listeners.channel", "channel '" + channel + "' already has an entry under relayers; "
           + "set listeners.channel to another channel");
     }
+    boolean kbaseKafka = active.stream().anyMatch(n -> KBASE_KAFKA_FACTORY.equals(listenerClasses.get(n)));
+    String relayerType = group.getString("listeners.type",
+        kbaseKafka ? WorkspaceEventRelayerProvider.NAME : "stream");
+    if (!relayerType.equals("stream") && !relayerType.equals(WorkspaceEventRelayerProvider.NAME)) {
+      throw group.error("listeners.type", "must be stream (events as given) or workspace-event (KBase workspace "
+          + "events, checked per event type), got '" + relayerType + "'");
+    }
     List<EventService> targets = new ArrayList<>();
-    boolean kbaseKafka = false;
     for (String name : active) {
       String classKey = "listener-" + name + "-class";
       String type = listenerClasses.get(name);
@@ -344,7 +350,6 @@ final class GroupAssembler {
       Map<String, Object> values = new LinkedHashMap<>(listenerConfigs.getOrDefault(name, Map.of()));
       if (type.equals(KBASE_KAFKA_FACTORY)) { // KBase's deploy.cfg as written: its rules come with it
         type = "kafka";
-        kbaseKafka = true;
         values.putIfAbsent("topicStrict", "true");
       }
       if (providers.isService(type)) {
@@ -362,12 +367,6 @@ final class GroupAssembler {
         rejectUnused(Config.of("listener-" + name + "-config", "-", listenerConfigs.getOrDefault(name, Map.of())));
         log.info("eventrelayer: listener '{}' is the null listener: its events are discarded", name);
       }
-    }
-    String relayerType = group.getString("listeners.type",
-        kbaseKafka ? WorkspaceEventRelayerProvider.NAME : "stream");
-    if (!relayerType.equals("stream") && !relayerType.equals(WorkspaceEventRelayerProvider.NAME)) {
-      throw group.error("listeners.type", "must be stream (events as given) or workspace-event (KBase workspace "
-          + "events, checked per event type), got '" + relayerType + "'");
     }
     if (targets.isEmpty()) {
       relayers.put(channel, providers.nullRelayer().create(simpleContext(channel, Config.of("listeners", Map.of()))));

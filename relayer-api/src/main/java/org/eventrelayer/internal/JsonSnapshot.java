@@ -239,10 +239,8 @@ final class JsonSnapshot {
 
     /** A string value, read without allocating more than its claimed length allows. */
     private String string(Object v) {
-      if (v instanceof CharSequence cs && !(v instanceof String)) {
-        // Each character is at least one byte of JSON: refuse a claimed length past the limit before copying it.
-        add(Math.max(0, cs.length()));
-        size -= Math.max(0, cs.length());
+      if (v instanceof CharSequence cs && !(v instanceof String) && size + cs.length() > limit) {
+        add(cs.length()); // every character is at least one byte of JSON: too large before copying it
       }
       return v.toString();
     }

@@ -187,6 +187,8 @@ class GroupConfigTest {
     fails(map("eventServices", map("s", map("type", "scripted", "maxBatchBytes", "4 parsecs"))),
         "eventServices.s.maxBatchBytes", "is not a size");
     fails(map("listeners", "K"), "listener-K-class", "is required");
+    fails(map("listeners", "K" + Groups.uniqueService(), "listeners.type", "avro"), "listeners.type",
+        "must be stream (events as given) or workspace-event");
   }
 
   @Test
