@@ -48,6 +48,21 @@ final class Groups {
     assertThat(r.accepted() + r.refused().size()).isEqualTo(size);
   }
 
+  /**
+   * A group with a cdn-purge relayer on {@code cdn-url-purges} and a stream relayer on {@code workspace-events}
+   * over one scripted service with these engine settings; other channels get the null relayer.
+   */
+  static EventRelayerGroup purgeAndStreamGroup(String service, Map<String, Object> engine) {
+    Map<String, Object> s = new LinkedHashMap<>(Map.of("type", "scripted"));
+    s.putAll(engine);
+    return EventRelayerGroup.fromMap(Map.of(
+        "relayers", Map.of(
+            "cdn-url-purges", Map.of("type", "cdn-purge", "stream", "resource-purge"),
+            "workspace-events", Map.of("type", "stream", "stream", "workspace-events"),
+            "default", Map.of("type", "null")),
+        "eventServices", Map.of(service, s)));
+  }
+
   static List<Map<String, Object>> urls(int from, int n) {
     return java.util.stream.IntStream.range(from, from + n)
         .mapToObj(i -> Map.<String, Object>of("url", "https://en.example.org/wiki/Page_" + i))

@@ -40,12 +40,7 @@ class HostileCallerTest {
   @BeforeEach
   void start() {
     service = Groups.uniqueService();
-    group = EventRelayerGroup.fromMap(Map.of(
-        "relayers", Map.of(
-            "cdn-url-purges", Map.of("type", "cdn-purge", "stream", "resource-purge"),
-            "workspace-events", Map.of("type", "stream", "stream", "workspace-events"),
-            "default", Map.of("type", "null")),
-        "eventServices", Map.of(service, Map.of("type", "scripted", "queueCapacity", 1, "coalesce", false))));
+    group = Groups.purgeAndStreamGroup(service, Map.of("queueCapacity", 1, "coalesce", false));
   }
 
   @AfterEach

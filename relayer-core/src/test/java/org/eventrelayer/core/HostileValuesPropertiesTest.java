@@ -46,13 +46,8 @@ class HostileValuesPropertiesTest {
   @BeforeContainer
   static void start() {
     service = Groups.uniqueService();
-    group = EventRelayerGroup.fromMap(Map.of(
-        "relayers", Map.of(
-            "cdn-url-purges", Map.of("type", "cdn-purge", "stream", "resource-purge"),
-            "events", Map.of("type", "stream", "stream", "events"),
-            "default", Map.of("type", "null")),
-        "eventServices", Map.of(service, Map.of("type", "scripted", "queueCapacity", 1_000_000,
-            "queueBytes", "1GiB", "maxBatchBytes", "1MiB"))));
+    group = Groups.purgeAndStreamGroup(service, Map.of("queueCapacity", 1_000_000, "queueBytes", "1GiB",
+        "maxBatchBytes", "1MiB"));
     // A host map another thread keeps changing (HashMap itself, unsynchronized reads: what a careless host does).
     churner = new Thread(() -> {
       Map<String, Object> raw = new HashMap<>();
@@ -194,7 +189,7 @@ class HostileValuesPropertiesTest {
   @SuppressWarnings("unchecked")
   void everyCallReturnsOnlyAcceptancesAndReasonedRefusalsInBoundedTime(
       @ForAll("events") List<Hostile> recipe, @ForAll boolean purge) {
-    String channel = purge ? "cdn-url-purges" : "events";
+    String channel = purge ? "cdn-url-purges" : "workspace-events";
     List<Object> events = recipe.stream().map(HostileValuesPropertiesTest::event).toList();
     long start = System.nanoTime();
     RelayResult r = group.getRelayer(channel).notifyMulti(channel, (List<Map<String, ?>>) (List<?>) events);

@@ -31,13 +31,8 @@ class JunkInputPropertiesTest {
   @BeforeContainer
   static void start() {
     service = Groups.uniqueService();
-    group = EventRelayerGroup.fromMap(Map.of(
-        "relayers", Map.of(
-            "cdn-url-purges", Map.of("type", "cdn-purge", "stream", "resource-purge"),
-            "workspace-events", Map.of("type", "stream", "stream", "workspace-events"),
-            "default", Map.of("type", "null")),
-        "eventServices", Map.of(service, Map.of("type", "scripted", "queueCapacity", 1_000_000,
-            "queueBytes", "1GiB", "maxBatchBytes", "64KiB"))));
+    group = Groups.purgeAndStreamGroup(service, Map.of("queueCapacity", 1_000_000, "queueBytes", "1GiB",
+        "maxBatchBytes", "64KiB"));
   }
 
   @AfterContainer
