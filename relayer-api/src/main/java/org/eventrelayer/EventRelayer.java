@@ -32,6 +32,13 @@ public interface EventRelayer extends AutoCloseable {
   /**
    * Relays a batch of events. Returns at once; never waits on the network, never blocks on a full queue.
    *
+   * <p>The events are read (validated and copied) during the call, so the caller must not modify them, or anything
+   * they hold, until it returns; afterwards they are the caller's again. Whatever reading an event throws (a
+   * {@code TreeMap} with non-string keys, a map another thread changes, a {@code get} that throws), and an event
+   * larger than its service can send, refuse that event with a reason; the call throws nothing but the documented
+   * {@code NullPointerException}. Within one call, a repeated purge of the same URL shares the outcome of the first
+   * one, acceptance or refusal.
+   *
    * @param channel the channel the events belong to; a {@code null} or blank channel refuses every event with
    *     {@link RelayResult} reason {@link RefusalReason#INVALID_CHANNEL}
    * @param events the events, in order; {@code null} elements are refused individually

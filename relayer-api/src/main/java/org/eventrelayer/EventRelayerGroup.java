@@ -32,6 +32,8 @@ public final class EventRelayerGroup implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(EventRelayerGroup.class);
   private static final int MAX_WARNED_CHANNELS = 1000;
+  /** The most of a channel name a log line or the warned-channel set holds: a name is the caller's input. */
+  static final int MAX_LOGGED_CHANNEL = 200;
 
   private final Map<String, EventRelayer> relayers;
   private final Map<String, EventService> services;
@@ -86,9 +88,13 @@ public final class EventRelayerGroup implements AutoCloseable {
     if (r != null) {
       return r;
     }
-    if (implicitDefault && warnedChannels.size() < MAX_WARNED_CHANNELS && warnedChannels.add(channel)) {
-      log.warn("eventrelayer: channel '{}' has no relayer and no 'default' is configured: its events go to the "
-          + "null relayer and are discarded", channel);
+    if (implicitDefault && warnedChannels.size() < MAX_WARNED_CHANNELS) {
+      String shown = channel.length() <= MAX_LOGGED_CHANNEL ? channel
+          : channel.substring(0, MAX_LOGGED_CHANNEL) + "...(" + channel.length() + " characters)";
+      if (warnedChannels.add(shown)) {
+        log.warn("eventrelayer: channel '{}' has no relayer and no 'default' is configured: its events go to the "
+            + "null relayer and are discarded", shown);
+      }
     }
     return defaultRelayer;
   }

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.eventrelayer.internal.StreamRelayerProvider;
+import org.eventrelayer.internal.WorkspaceEventRelayerProvider;
 import org.eventrelayer.spi.Config;
 import org.eventrelayer.spi.EventService;
 import org.eventrelayer.spi.EventServiceProvider;
@@ -33,6 +34,8 @@ final class GroupAssembler {
   private static final Pattern LISTENER_CONFIG = Pattern.compile("listener-(.+?)-config-(.+)");
   static final String DEFAULT = "default";
   static final String LISTENER_SERVICE_PREFIX = "listener-";
+  /** KBase's own Kafka listener class: a {@code kafka} service, KBase's topic rule, workspace events. */
+  static final String KBASE_KAFKA_FACTORY = "us.kbase.workspace.modules.KafkaNotifierFactory";
 
   private final boolean strict;
   private final Providers providers;
@@ -126,7 +129,7 @@ final class GroupAssembler {
         m.matches();
         listenerConfigs.computeIfAbsent(m.group(1), s -> new LinkedHashMap<>()).put(m.group(2), value);
       } else if (key.equals("eventServiceDefault") || key.equals("closeTimeout") || key.equals("listeners")
-          || key.equals("listeners.channel") || key.equals("listeners.stream")) {
+          || key.equals("listeners.channel") || key.equals("listeners.stream") || key.equals("listeners.type")) {
         topLevel.put(key, value);
       } else if (strict) {
         throw new ConfigException(key, "unknown key; a group config has relayers, eventServices, "
@@ -154,6 +157,7 @@ final class GroupAssembler {
 
   private void assemble() {
     Config group = Config.of("", topLevel);
+    checkListenerNames(group);
     closeTimeout = group.getDuration("closeTimeout", Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1));
 
     // Routes: stream -> service name. Checked before any service starts.
@@ -254,7 +258,25 @@ final class GroupAssembler {
     return service;
   }
 
+  /**
+   * A listener {@code K} runs as event service {@code listener-K}: an {@code eventServices.listener-K} entry
+   * would be replaced by it and keep running unowned, so the clash fails the build before anything starts.
+   */
+  private void checkListenerNames(Config group) {
+    for (String name : group.getList("listeners")) {
+      String serviceName = LISTENER_SERVICE_PREFIX + name;
+      if (serviceEntries.containsKey(serviceName)) {
+        throw new ConfigException("listener-" + name + "-class", "listener '" + name + "' runs as event service '"
+            + serviceName + "', which clashes with the entry eventServices." + serviceName
+            + "; rename that entry or the listener");
+      }
+    }
+  }
+
   private EventService createService(String name, Config c, Map<String, Config> streams) {
+    if (services.containsKey(name)) { // checked above; never let a second service replace a running one
+      throw new ConfigException(c.path(), "a second event service named '" + name + "'");
+    }
     String typeKey = c.has("class") ? "class" : "type";
     EventServiceProvider provider = providers.service(c, typeKey, c.requireString(typeKey));
     c.markUsed("type");
@@ -311,6 +333,13 @@ final class GroupAssembler {
       throw group.error("listeners.channel", "channel '" + channel + "' already has an entry under relayers; "
           + "set listeners.channel to another channel");
     }
+    boolean kbaseKafka = active.stream().anyMatch(n -> KBASE_KAFKA_FACTORY.equals(listenerClasses.get(n)));
+    String relayerType = group.getString("listeners.type",
+        kbaseKafka ? WorkspaceEventRelayerProvider.NAME : "stream");
+    if (!relayerType.equals("stream") && !relayerType.equals(WorkspaceEventRelayerProvider.NAME)) {
+      throw group.error("listeners.type", "must be stream (events as given) or workspace-event (KBase workspace "
+          + "events, checked per event type), got '" + relayerType + "'");
+    }
     List<EventService> targets = new ArrayList<>();
     for (String name : active) {
       String classKey = "listener-" + name + "-class";
@@ -318,9 +347,13 @@ final class GroupAssembler {
       if (type == null || type.isBlank()) {
         throw new ConfigException(classKey, "is required for listener '" + name + "' named in 'listeners'");
       }
+      Map<String, Object> values = new LinkedHashMap<>(listenerConfigs.getOrDefault(name, Map.of()));
+      if (type.equals(KBASE_KAFKA_FACTORY)) { // KBase's deploy.cfg as written: its rules come with it
+        type = "kafka";
+        values.putIfAbsent("topicStrict", "true");
+      }
       if (providers.isService(type)) {
         String serviceName = LISTENER_SERVICE_PREFIX + name;
-        Map<String, Object> values = new LinkedHashMap<>(listenerConfigs.getOrDefault(name, Map.of()));
         values.put("type", type);
         Config sc = Config.of("listener-" + name + "-config", "-", values);
         createService(serviceName, sc, Map.of());
@@ -337,8 +370,10 @@ final class GroupAssembler {
     }
     if (targets.isEmpty()) {
       relayers.put(channel, providers.nullRelayer().create(simpleContext(channel, Config.of("listeners", Map.of()))));
-    } else {
+    } else if (relayerType.equals("stream")) {
       relayers.put(channel, StreamRelayerProvider.fanOut(channel, stream, targets));
+    } else {
+      relayers.put(channel, WorkspaceEventRelayerProvider.fanOut(channel, stream, targets));
     }
   }
 

@@ -23,7 +23,8 @@ final class Providers {
       "null", "org.eventrelayer:relayer-null",
       "none", "org.eventrelayer:relayer-null",
       "cdn-purge", "org.eventrelayer:relayer-api",
-      "stream", "org.eventrelayer:relayer-api");
+      "stream", "org.eventrelayer:relayer-api",
+      "workspace-event", "org.eventrelayer:relayer-api");
 
   private final Map<String, RelayerProvider> relayers = new LinkedHashMap<>();
   private final Map<String, EventServiceProvider> services = new LinkedHashMap<>();

@@ -23,6 +23,7 @@ public abstract class AbstractRelayer implements EventRelayer {
   private final String type;
   private final LongAdder accepted = new LongAdder();
   private final LongAdder[] refused = new LongAdder[REASONS.length];
+  private final LongAdder duplicates = new LongAdder();
   private volatile boolean closed;
 
   /**
@@ -65,12 +66,27 @@ public abstract class AbstractRelayer implements EventRelayer {
     if (wrongChannel != null) {
       return refuseAll(events.size(), RefusalReason.WRONG_CHANNEL, wrongChannel);
     }
-    RelayResult result = relay(channel, events);
-    countAccepted(result.accepted());
+    Duplicates dups = new Duplicates();
+    RelayResult result = relay(channel, events, dups);
+    // Duplicates shared an earlier event's outcome without reaching a service: counted apart, so that this
+    // relayer's accepted count is what its service(s) accepted.
+    countAccepted(result.accepted() - dups.accepted());
     for (int i = 0, n = result.refused().size(); i < n; i++) {
       countRefused(result.refused().get(i).reason());
     }
+    for (RefusalReason r : dups.refusedReasons()) {
+      refused[r.ordinal()].decrement();
+    }
+    duplicates.add(dups.accepted() + dups.refusedReasons().size());
     return result;
+  }
+
+  /**
+   * {@link #relay(String, List)}, told where to record the input events that shared the outcome of an equal
+   * earlier event of the same call instead of being relayed themselves. Relayers that deduplicate override this.
+   */
+  protected RelayResult relay(String channel, List<? extends Map<String, ?>> events, Duplicates duplicates) {
+    return relay(channel, events);
   }
 
   /**
@@ -110,7 +126,7 @@ public abstract class AbstractRelayer implements EventRelayer {
         byReason.put(r, n);
       }
     }
-    return new RelayerStats(name, type, accepted.sum(), byReason);
+    return new RelayerStats(name, type, accepted.sum(), byReason, duplicates.sum());
   }
 
   @Override

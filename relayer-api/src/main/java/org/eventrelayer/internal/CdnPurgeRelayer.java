@@ -61,8 +61,7 @@ final class CdnPurgeRelayer extends ServiceRelayer {
   @Override
   PendingEvent prepare(Object event, int index, DeliveryTracker tracker, List<Refusal> refusals) {
     if (!(event instanceof Map<?, ?> map)) {
-      refusals.add(refusal(index, RefusalReason.INVALID_EVENT, event == null ? "event is null"
-          : "event must be a map with a 'url', got " + event.getClass().getName()));
+      refusals.add(notAMap(index, event, "a map with a 'url'"));
       return null;
     }
     Object urlValue = map.get("url");

@@ -24,11 +24,10 @@ final class StreamRelayer extends ServiceRelayer {
   @Override
   PendingEvent prepare(Object event, int index, DeliveryTracker tracker, List<Refusal> refusals) {
     if (!(event instanceof Map<?, ?> map)) {
-      refusals.add(refusal(index, RefusalReason.INVALID_EVENT, event == null ? "event is null"
-          : "event must be a map (a JSON object), got " + event.getClass().getName()));
+      refusals.add(notAMap(index, event, "a map (a JSON object)"));
       return null;
     }
-    JsonSnapshot snapshot = JsonSnapshot.of(map);
+    JsonSnapshot snapshot = JsonSnapshot.of(map, maxEventBytes());
     if (snapshot.problem() != null) {
       refusals.add(refusal(index, snapshot.problemReason(), snapshot.problem()));
       return null;

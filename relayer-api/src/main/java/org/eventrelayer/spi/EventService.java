@@ -25,6 +25,14 @@ public interface EventService {
   void checkStream(String stream);
 
   /**
+   * The largest event, in bytes of compact JSON, this service could ever send; a relayer stops copying a host's
+   * event once it is known to be larger, and refuses it as {@code event-too-large}. Unbounded by default.
+   */
+  default long maxEventBytes() {
+    return Long.MAX_VALUE;
+  }
+
+  /**
    * Offers one event. Never blocks and never waits on the network.
    *
    * @return {@code null} if the event was accepted (the service now owns it and will report its outcome to

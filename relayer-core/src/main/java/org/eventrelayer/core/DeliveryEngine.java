@@ -366,6 +366,13 @@ public final class DeliveryEngine implements EventService {
   // Caller side: never blocks, never waits on the network, never touches the disk.
 
   @Override
+  public long maxEventBytes() {
+    // A batch is a JSON array around its events; a signature adds ,"field":"<up to 128 hex digits>".
+    long signature = settings.signer == null ? 0 : settings.signer.field().length() + 6 + 128;
+    return settings.maxBatchBytes - 2 - signature;
+  }
+
+  @Override
   public Refusal offer(PendingEvent event) {
     if (closing) {
       refused.increment();

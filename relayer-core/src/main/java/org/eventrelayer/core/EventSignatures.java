@@ -1,8 +1,9 @@
 package org.eventrelayer.core;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -16,16 +17,22 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * HMAC signatures of events: a service with {@code signing.secret} set adds a field (default {@code signature})
- * holding the lower-case hex HMAC of the event's compact JSON without that field. HMAC-SHA256 by default;
- * {@code signing.algorithm: HmacSHA1} with {@code signing.field: mediawiki_signature} matches MediaWiki's
- * {@code mediawiki_signature}. Consumers verify with {@link #verify(String)}.
+ * holding the lower-case hex HMAC of exactly the bytes of the event's compact JSON that are sent, minus that field
+ * (appended last). An event that already holds a top-level member of that name has it replaced by the signature,
+ * so the field is never emitted twice. HMAC-SHA256 by default; {@code signing.algorithm: HmacSHA1} with
+ * {@code signing.field: mediawiki_signature} matches MediaWiki's {@code mediawiki_signature}. Consumers verify
+ * the message as received with {@link #verify(byte[])}.
  */
 public final class EventSignatures {
 
   /** The algorithms accepted, by their JCA names. */
   public static final List<String> ALGORITHMS = List.of("HmacSHA256", "HmacSHA1", "HmacSHA512");
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Readers for re-formatted events: decimals as doubles, and exactly as written. */
+  private static final List<ObjectMapper> READERS = List.of(new ObjectMapper(), JsonMapper.builder()
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+      .build());
   private static final HexFormat HEX = HexFormat.of();
 
   private final SecretKeySpec key;
@@ -90,13 +97,15 @@ public final class EventSignatures {
   }
 
   /**
-   * Appends the signature field to a compact JSON object that does not have it yet: the result is exactly what
-   * serializing the object with the field added last would give.
+   * Signs a compact JSON object: removes any top-level member named as the signature field (the event's own
+   * value is replaced), then appends the field holding the HMAC of exactly the remaining bytes.
    */
-  byte[] signJsonObject(byte[] json) {
-    if (json.length < 2 || json[0] != '{' || json[json.length - 1] != '}') {
+  byte[] signJsonObject(byte[] original) {
+    List<TopLevelMembers.Member> members = TopLevelMembers.members(original);
+    if (members == null) {
       throw new IllegalArgumentException("not a JSON object");
     }
+    byte[] json = TopLevelMembers.without(original, members, field);
     byte[] signature = sign(json).getBytes(StandardCharsets.US_ASCII);
     boolean empty = json.length == 2;
     int prefixLength = empty ? fieldPrefix.length - 1 : fieldPrefix.length;
@@ -113,30 +122,54 @@ public final class EventSignatures {
   }
 
   /**
-   * Verifies a signed event as a consumer receives it (any JSON formatting, the signature field anywhere).
+   * Verifies a signed event as a consumer receives it: the HMAC must match the received bytes without the
+   * signature member. An event re-formatted on the way (whitespace, member order kept) still verifies when its
+   * compact re-serialization gives back the signed bytes. An event carrying the field twice never verifies.
    *
-   * @return whether the event carries a valid signature
+   * @return whether the event carries exactly one valid signature
    */
+  public boolean verify(byte[] eventJson) {
+    List<TopLevelMembers.Member> members = TopLevelMembers.members(eventJson);
+    if (members == null) {
+      return false;
+    }
+    TopLevelMembers.Member signature = null;
+    for (TopLevelMembers.Member m : members) {
+      if (m.key().equals(field)) {
+        if (signature != null) {
+          return false;
+        }
+        signature = m;
+      }
+    }
+    if (signature == null || eventJson[signature.valueStart()] != '"') {
+      return false;
+    }
+    byte[] claimed = TopLevelMembers.stringAt(eventJson, signature.valueStart()).toLowerCase(Locale.ROOT)
+        .getBytes(StandardCharsets.UTF_8);
+    byte[] unsigned = TopLevelMembers.without(eventJson, members, field);
+    if (matches(unsigned, claimed)) {
+      return true;
+    }
+    for (ObjectMapper reader : READERS) { // re-formatted text: its compact form, numbers read two ways
+      try {
+        if (matches(reader.writeValueAsBytes(reader.readTree(unsigned)), claimed)) {
+          return true;
+        }
+      } catch (IOException | RuntimeException e) {
+        // not this way
+      }
+    }
+    return false;
+  }
+
+  /** {@link #verify(byte[])} of the text's UTF-8 bytes. */
   public boolean verify(String eventJson) {
-    JsonNode node;
-    try {
-      node = JSON.readTree(eventJson);
-    } catch (IOException e) {
-      return false;
-    }
-    if (!(node instanceof ObjectNode object) || !object.path(field).isTextual()) {
-      return false;
-    }
-    String claimed = object.get(field).asText().toLowerCase(Locale.ROOT);
-    object.remove(field);
-    byte[] compact;
-    try {
-      compact = JSON.writeValueAsBytes(object);
-    } catch (IOException e) {
-      return false;
-    }
-    return MessageDigest.isEqual(sign(compact).getBytes(StandardCharsets.US_ASCII),
-        claimed.getBytes(StandardCharsets.US_ASCII));
+    return verify(eventJson.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private boolean matches(byte[] unsigned, byte[] claimed) {
+    return MessageDigest.isEqual(sign(unsigned).getBytes(StandardCharsets.US_ASCII), claimed);
   }
 
   @Override

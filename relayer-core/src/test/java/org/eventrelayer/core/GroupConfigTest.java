@@ -187,6 +187,8 @@ class GroupConfigTest {
     fails(map("eventServices", map("s", map("type", "scripted", "maxBatchBytes", "4 parsecs"))),
         "eventServices.s.maxBatchBytes", "is not a size");
     fails(map("listeners", "K"), "listener-K-class", "is required");
+    fails(map("listeners", "K" + Groups.uniqueService(), "listeners.type", "avro"), "listeners.type",
+        "must be stream (events as given) or workspace-event");
   }
 
   @Test
@@ -196,6 +198,39 @@ class GroupConfigTest {
         map("x", map("type", "stream"))), "relayers.x.stream", "is required");
     assertThat(Thread.getAllStackTraces().keySet())
         .noneMatch(t -> t.isAlive() && t.getName().startsWith("eventrelayer-" + svc + "-"));
+  }
+
+  @Test
+  void aListenerWhoseServiceNameClashesWithAnEventServiceFailsNamingBothKeysAndLeavesNothingRunning()
+      throws Exception {
+    String k = "K" + Groups.uniqueService();
+    String config = "eventServices.listener-" + k + ".type=scripted\nlisteners=" + k + "\nlistener-" + k
+        + "-class=scripted\n";
+    for (int i = 0; i < 3; i++) {
+      assertThatThrownBy(() -> EventRelayerGroup.fromProperties(props(config)).close())
+          .isInstanceOf(ConfigException.class)
+          .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("listener-" + k + "-class"))
+          .hasMessageContaining("eventServices.listener-" + k);
+    }
+    assertThat(Thread.getAllStackTraces().keySet())
+        .noneMatch(t -> t.isAlive() && t.getName().startsWith("eventrelayer-listener-" + k + "-"));
+  }
+
+  @Test
+  void aHugeUnconfiguredChannelNameIsLoggedCapped() {
+    EventRelayerGroup g = keep(EventRelayerGroup.fromMap(map()));
+    String channel = "c".repeat(1_000_000);
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      assertThat(g.getRelayer(channel)).isInstanceOf(NullEventRelayer.class);
+    } finally {
+      System.setErr(original);
+    }
+    String logged = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(logged).contains("has no relayer").contains("(1000000 characters)");
+    assertThat(logged.length()).isLessThan(1000);
   }
 
   @Test

@@ -1,17 +1,18 @@
 package org.eventrelayer.kafka;
 
-import org.eventrelayer.core.DeliveryEngine;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -317,6 +318,12 @@ final class KafkaSettings {
     return redact(text, secretValues);
   }
 
+  /**
+   * {@code text} with every secret value, every fragment of one and every quoted piece of one replaced:
+   * kafka-clients quotes parts of a malformed value ({@code Invalid login module control flag 'SECRETK2'}), so
+   * hiding only whole values is not enough. The fragments kept are the structure of a JAAS line: option names,
+   * control flags and class names.
+   */
   static String redact(String text, Collection<String> secrets) {
     if (text == null) {
       return null;
@@ -327,12 +334,44 @@ final class KafkaSettings {
         out = out.replace(s, "(hidden)");
       }
     }
+    StringBuilder quotedHidden = new StringBuilder();
+    Matcher q = QUOTED.matcher(out);
+    while (q.find()) {
+      String content = q.group(1) != null ? q.group(1) : q.group(2);
+      boolean secretPiece = !content.isEmpty() && !isStructure(content)
+          && secrets.stream().anyMatch(s -> s.contains(content));
+      q.appendReplacement(quotedHidden, Matcher.quoteReplacement(
+          secretPiece ? q.group().charAt(0) + "(hidden)" + q.group().charAt(0) : q.group()));
+    }
+    q.appendTail(quotedHidden);
+    out = quotedHidden.toString();
+    for (String s : secrets) {
+      Matcher f = FRAGMENT.matcher(s);
+      while (f.find()) {
+        String part = f.group(1);
+        if (f.group(2) == null && part.length() >= 3 && !isStructure(part)) {
+          out = out.replace(part, "(hidden)");
+        }
+      }
+    }
     // Pieces of a JAAS line or similar quoted in a message: password="..." and friends.
     return INLINE_SECRET.matcher(out).replaceAll("$1=(hidden)");
   }
 
-  private static final java.util.regex.Pattern INLINE_SECRET = java.util.regex.Pattern.compile(
+  /** Whether a piece of a secret value is JAAS structure (a control flag or a class name), not a secret. */
+  private static boolean isStructure(String piece) {
+    return JAAS_FLAGS.contains(piece.toLowerCase(Locale.ROOT)) || CLASS_NAME.matcher(piece).matches();
+  }
+
+  private static final Pattern INLINE_SECRET = Pattern.compile(
       "(?i)([a-z._-]*(?:password|passwd|secret|token|credential|passphrase)[a-z._-]*)\\s*=\\s*(?:\"[^\"]*\"|'[^']*'|[^\\s;,]+)");
+  private static final Set<String> JAAS_FLAGS = Set.of("required", "requisite", "sufficient", "optional");
+  private static final Pattern CLASS_NAME =
+      Pattern.compile("[A-Za-z_$][\\w$]*(\\.[A-Za-z_$][\\w$]*)+");
+  private static final Pattern QUOTED = Pattern.compile("'([^']*)'|\"([^\"]*)\"");
+  /** A piece of a value between separators; group 2 is set when it is an option name (followed by '='). */
+  private static final Pattern FRAGMENT =
+      Pattern.compile("([^\\s=;\"']+)(\\s*=)?");
 
   private static void checkTopic(Config c, String key, String fullTopic, String prefix, boolean strict) {
     String problem = TopicNames.problem(fullTopic, strict);

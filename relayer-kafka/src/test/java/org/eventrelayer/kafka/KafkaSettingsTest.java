@@ -126,6 +126,24 @@ class KafkaSettingsTest {
   }
 
   @Test
+  void aMalformedJaasLineNeverShowsAFragmentOfItInTheError() {
+    KafkaSettings s = parse(base("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
+        "sasl.jaas.config", "x SECRETK2 username=\"u\" password=\"hunter2-jaas\";"));
+    KafkaTransport t = new KafkaTransport(s, org.apache.kafka.clients.producer.KafkaProducer::new);
+    try {
+      assertThatThrownBy(t::start)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("kafka-clients cannot create a producer")
+          .hasMessageNotContaining("SECRETK2")
+          .hasMessageNotContaining("hunter2");
+    } finally {
+      t.close();
+    }
+    assertThat(KafkaSettings.redact("Invalid login module control flag 'SECRETK2' in JAAS config",
+        List.of("x SECRETK2 password=\"p\";"))).doesNotContain("SECRETK2").contains("login module control flag");
+  }
+
+  @Test
   void badProducerSecretsFailWhenTheProducerIsCreatedWithoutShowingThem() {
     KafkaSettings s = parse(base("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
         "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" "

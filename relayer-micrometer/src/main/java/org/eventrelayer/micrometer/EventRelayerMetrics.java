@@ -192,6 +192,9 @@ public final class EventRelayerMetrics implements MeterBinder, AutoCloseable {
     Tags t = tags.and("relayer", relayer, "type", type);
     out.add(counter(registry, "relayer.accepted", t, "Events the relayer accepted at notify time",
         relayer(relayer, RelayerStats::accepted)));
+    out.add(counter(registry, "relayer.duplicates", t,
+        "Events that repeated an earlier event of the same call and shared its outcome",
+        relayer(relayer, RelayerStats::duplicates)));
     for (RefusalReason reason : RefusalReason.values()) {
       out.add(counter(registry, "relayer.refused", t.and("reason", reason.code()),
           "Events the relayer refused at notify time, by reason",

@@ -87,7 +87,8 @@ class EventRelayerMetricsTest {
     List<Map<String, Object>> events = urls(20);
     events.add(Map.of("url", "/relative/url"));
     events.add(Map.of("timestamp", 1));
-    assertThat(relayer.notifyMulti(CHANNEL, events).accepted()).isEqualTo(20);
+    events.add(events.get(0)); // a repeat within the call: accepted with its original, counted as a duplicate
+    assertThat(relayer.notifyMulti(CHANNEL, events).accepted()).isEqualTo(21);
     assertThat(group.flush(WAIT)).isTrue();
 
     assertThat(counter("eventrelayer.events.accepted")).isEqualTo(20);
@@ -98,6 +99,7 @@ class EventRelayerMetricsTest {
     assertThat(gauge("eventrelayer.queue.events")).isZero();
     assertThat(gauge("eventrelayer.inflight")).isZero();
     assertThat(relayerCounter("eventrelayer.relayer.accepted", CHANNEL, null)).isEqualTo(20);
+    assertThat(relayerCounter("eventrelayer.relayer.duplicates", CHANNEL, null)).isEqualTo(1);
     assertThat(relayerCounter("eventrelayer.relayer.refused", CHANNEL, RefusalReason.INVALID_URL)).isEqualTo(1);
     assertThat(relayerCounter("eventrelayer.relayer.refused", CHANNEL, RefusalReason.MISSING_URL)).isEqualTo(1);
     assertThat(relayerCounter("eventrelayer.relayer.refused", CHANNEL, RefusalReason.QUEUE_FULL)).isZero();
