@@ -74,7 +74,7 @@ public final class DryRunServiceProvider implements EventServiceProvider {
     @Override
     public ServiceStats stats() {
       long n = accepted.sum();
-      return new ServiceStats(name, type(), 0, 0, 0, 0, n, 0, 0, 0, n, 0, 0, 0, "CLOSED", null, null);
+      return new ServiceStats(name, type(), 0, 0, 0, 0, n, 0, 0, 0, n, 0, 0, 0, "CLOSED", null, null, Duration.ZERO);
     }
 
     @Override
