@@ -154,16 +154,23 @@ final class SendLoop {
     }
     if (pending.isEmpty()) {
       boolean retriesDue = schedule.hasDue(now);
-      if (!retriesDue && carry == null && ctx.queue.isEmpty()) {
+      boolean queueFull = schedule.size() >= settings.queueCapacity; // see take()
+      if (!retriesDue && carry == null && (ctx.queue.isEmpty() || queueFull)) {
         if (!flights.isEmpty()) {
           completeOldest(); // nothing more to begin: take the answers
           return true;
         }
-        if (ctx.closing && ((schedule.isEmpty() && spool.drained()) || spool.mayLeaveRest())) {
+        if (ctx.closing && ((schedule.isEmpty() && ctx.queue.isEmpty() && spool.drained())
+            || spool.mayLeaveRest())) {
           return false;
         }
         spool.checkpoint(); // syncs a checkpoint written less than a second before the queue ran dry
-        idle(ctx.closing ? CLOSING_POLL_NANOS : Math.min(IDLE_PARK_NANOS, schedule.nanosUntilDue(now)));
+        long wait = Math.min(ctx.closing ? CLOSING_POLL_NANOS : IDLE_PARK_NANOS, schedule.nanosUntilDue(now));
+        if (queueFull) {
+          park(wait); // the queue has events, but none may be taken before a retry leaves the schedule
+        } else {
+          idle(wait);
+        }
         return true;
       }
       if (!retriesDue && !ctx.closing && flights.isEmpty() && lingering(now)) {
@@ -266,6 +273,9 @@ final class SendLoop {
       Entry due = schedule.pollDue(now);
       if (due != null) {
         return due;
+      }
+      if (schedule.size() >= settings.queueCapacity) {
+        return null; // events waiting for a retry fill the memory bound: read no more (the spool keeps them)
       }
       QueueItem item = ctx.queue.peek();
       if (item == null) {
