@@ -37,8 +37,12 @@ public final class DeliveryEngine implements EventService {
 
   private static final Logger log = LoggerFactory.getLogger(DeliveryEngine.class);
   static final String LEFT_IN_SPOOL = DiskSpool.LEFT_IN_SPOOL;
-  /** What close() keeps of its budget for the work after the worker stopped (stats, log line). */
-  private static final long CLOSE_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+  /**
+   * What close() keeps of its budget (at most a tenth) for its own work after waiting for the worker: a loaded
+   * machine (producers saturating the cores, a GC) may hold a thread back that long, and the deadline is the
+   * deadline.
+   */
+  private static final long CLOSE_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private final EngineContext ctx;
   private final Transport transport;
