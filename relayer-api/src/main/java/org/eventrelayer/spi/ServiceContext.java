@@ -16,4 +16,25 @@ public interface ServiceContext {
    * {@code service}), by stream name. Streams reached through the default route have no entry here.
    */
   Map<String, Config> streams();
+
+  /** A context of these parts (for engines that hand a transport a narrower view, and for tests). */
+  static ServiceContext of(String name, Config config, Map<String, Config> streams) {
+    Map<String, Config> copy = Map.copyOf(streams);
+    return new ServiceContext() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public Config config() {
+        return config;
+      }
+
+      @Override
+      public Map<String, Config> streams() {
+        return copy;
+      }
+    };
+  }
 }

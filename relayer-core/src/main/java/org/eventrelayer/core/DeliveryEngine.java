@@ -126,23 +126,7 @@ public final class DeliveryEngine implements EventService {
 
   /** {@code context} with a config view from which the engine's keys are taken. */
   private static ServiceContext transportContext(ServiceContext context) {
-    Config view = context.config().without(EngineSettings.KEYS);
-    return new ServiceContext() {
-      @Override
-      public String name() {
-        return context.name();
-      }
-
-      @Override
-      public Config config() {
-        return view;
-      }
-
-      @Override
-      public Map<String, Config> streams() {
-        return context.streams();
-      }
-    };
+    return ServiceContext.of(context.name(), context.config().without(EngineSettings.KEYS), context.streams());
   }
 
   private static DeadLetterHandler deadLetterHandler(Config config, String className) {

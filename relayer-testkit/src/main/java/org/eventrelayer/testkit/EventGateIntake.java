@@ -130,6 +130,26 @@ public final class EventGateIntake implements AutoCloseable {
     }
   }
 
+  /**
+   * A valid resource_change 1.0.0 event on {@code stream} (a mutable map, for tests to spoil): {@code meta.id} is
+   * {@code id} unless null, {@code meta.uri} names it.
+   */
+  public static Map<String, Object> resourceChange(String stream, String id) {
+    Map<String, Object> meta = new LinkedHashMap<>();
+    meta.put("uri", "https://en.example.org/wiki/" + (id == null ? "x" : id));
+    if (id != null) {
+      meta.put("id", id);
+    }
+    meta.put("dt", "2026-12-01T00:00:00Z");
+    meta.put("domain", "en.example.org");
+    meta.put("stream", stream);
+    Map<String, Object> event = new LinkedHashMap<>();
+    event.put("$schema", RESOURCE_CHANGE);
+    event.put("meta", meta);
+    event.put("tags", List.of("mediawiki"));
+    return event;
+  }
+
   /** {@code http://127.0.0.1:<port>/v1/events}. */
   public synchronized String url() {
     return "http://127.0.0.1:" + port + PATH;

@@ -80,17 +80,7 @@ public abstract class EventServiceContractTest {
 
   /** A resource_change event on {@code stream} with {@code meta.id} {@code id}, which every destination takes. */
   protected static Map<String, Object> validEvent(String stream, String id) {
-    Map<String, Object> meta = new LinkedHashMap<>();
-    meta.put("uri", "https://en.example.org/wiki/" + id);
-    meta.put("id", id);
-    meta.put("dt", "2026-12-01T00:00:00Z");
-    meta.put("domain", "en.example.org");
-    meta.put("stream", stream);
-    Map<String, Object> event = new LinkedHashMap<>();
-    event.put("$schema", "/resource_change/1.0.0");
-    event.put("meta", meta);
-    event.put("tags", List.of("contract"));
-    return event;
+    return EventGateIntake.resourceChange(stream, id);
   }
 
   /** The destination under test; started once per test class by the subclass. */
