@@ -173,6 +173,14 @@ final class SendLoop {
         }
         return true;
       }
+      if (notBeforeNanos - now > 0) {
+        // The destination asked for a pause (Retry-After): assemble when it is over, with the newest events.
+        if (spool.mayLeaveRest()) {
+          return false;
+        }
+        park(notBeforeNanos - now);
+        return true;
+      }
       if (!retriesDue && !ctx.closing && flights.isEmpty() && lingering(now)) {
         return true;
       }

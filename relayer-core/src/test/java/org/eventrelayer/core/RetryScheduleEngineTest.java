@@ -156,6 +156,22 @@ class RetryScheduleEngineTest {
   }
 
   @Test
+  void retryAfterFromTheDestinationHoldsEverySendOfTheServiceUntilThen() {
+    DeliveryEngine e = start("retry.initialBackoff", "1ms", "retry.maxBackoff", "2ms", "retry.maxAge", "0ms");
+    transport.script = b -> b.size() == 1 && "a".equals(b.events().get(0).id())
+        ? SendResult.retryAll("http 429 Too Many Requests", Duration.ofHours(1)) : SendResult.delivered();
+    DeliveryTracker a = offer(e, "a");
+    await().atMost(PATIENCE).until(() -> e.stats().retries() == 1);
+    clock.advance(Duration.ofMinutes(30)); // a 2 ms backoff would long be over; Retry-After is not
+    DeliveryTracker b = offer(e, "b");
+    clock.advance(Duration.ofMinutes(31));
+    // Held together until the hour passed, they leave in one batch: "b" was not sent alone meanwhile.
+    assertThat(a.future()).succeedsWithin(PATIENCE);
+    assertThat(b.future()).succeedsWithin(PATIENCE);
+    assertThat(transport.batches).containsExactly(List.of("a"), List.of("a", "b"));
+  }
+
+  @Test
   void anUnreadableAnswerIsNarrowedDownByHalvingWithoutCountingAttempts() {
     // One attempt only: were a split counted as an attempt, every event would be dead-lettered.
     // The clock stands still, so the batch lingers until all 8 are queued (maxBatchEvents).
