@@ -1,5 +1,7 @@
 package org.eventrelayer.spi;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** What an {@link EventServiceProvider} gets to build one event service. */
@@ -19,7 +21,7 @@ public interface ServiceContext {
 
   /** A context of these parts (for engines that hand a transport a narrower view, and for tests). */
   static ServiceContext of(String name, Config config, Map<String, Config> streams) {
-    Map<String, Config> copy = Map.copyOf(streams);
+    Map<String, Config> copy = Collections.unmodifiableMap(new LinkedHashMap<>(streams));
     return new ServiceContext() {
       @Override
       public String name() {
