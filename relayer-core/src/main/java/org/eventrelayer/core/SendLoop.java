@@ -260,6 +260,7 @@ final class SendLoop {
       long add = e.event.json().length + (pending.isEmpty() ? 0 : 1);
       if (!pending.isEmpty() && (bytes + add > settings.maxBatchBytes || pending.size() >= capWith)) {
         carry = e;
+        oldest = Math.min(oldest, e.acceptedNanos);
         break;
       }
       cap = capWith;
@@ -313,7 +314,7 @@ final class SendLoop {
   private void launch(long now) {
     List<Entry> entries = pending;
     pending = new ArrayList<>();
-    pendingOldestNanos = RetrySchedule.NONE;
+    pendingOldestNanos = carry == null ? RetrySchedule.NONE : carry.acceptedNanos;
     List<BatchEvent> events = new ArrayList<>(entries.size());
     long bytes = 1 + entries.size();
     int attempt = 0;
