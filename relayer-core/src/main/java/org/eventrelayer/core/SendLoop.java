@@ -228,7 +228,7 @@ final class SendLoop {
 
   /** Parks (returning true) while the oldest event is younger than linger and the batch is not yet full. */
   private boolean lingering(long now) {
-    if (carry != null || counters.queued.get() >= settings.maxBatchEvents) {
+    if (carry != null || counters.queued.get() - schedule.size() >= settings.maxBatchEvents) { // a full batch waits
       return false;
     }
     QueueItem head = ctx.queue.peek();
