@@ -13,7 +13,7 @@ import java.time.Instant;
  *
  * @param name the service's config key (e.g. {@code eventgate})
  * @param type the provider name (e.g. {@code http})
- * @param queued events waiting in memory (including a batch waiting to be retried and, with a spool, events
+ * @param queued events waiting in memory (including events waiting for their retry and, with a spool, events
  *     waiting to be written to it)
  * @param queuedBytes estimated bytes of the queued events
  * @param inFlight events in a request that has not been answered yet
@@ -32,8 +32,8 @@ import java.time.Instant;
  * @param breakerState the circuit breaker's state: {@code CLOSED}, {@code OPEN}, {@code HALF_OPEN}, ...
  * @param lastError the last delivery failure, without secrets, or {@code null}
  * @param lastErrorAt when {@code lastError} happened, or {@code null}
- * @param oldestQueuedAge how long the oldest event still waiting in memory has waited ({@link Duration#ZERO}
- *     when none waits)
+ * @param oldestQueuedAge how long the oldest event still queued (in memory, on disk waiting to be sent, or waiting
+ *     for its retry) has waited since it was accepted; {@link Duration#ZERO} when none is
  */
 public record ServiceStats(
     String name,

@@ -36,11 +36,6 @@ class PipelinedDeliveryTest {
     final List<String> delivered = new CopyOnWriteArrayList<>();
 
     @Override
-    public SendResult send(Batch batch) throws Exception {
-      return begin(batch).await();
-    }
-
-    @Override
     public int maxInFlightBatches() {
       return 4;
     }
@@ -81,27 +76,11 @@ class PipelinedDeliveryTest {
   void severalBatchesFlyAtOnceAndEveryEventIsAccountedForOnce() {
     String service = Groups.uniqueService();
     AsyncTransport transport = new AsyncTransport();
-    ServiceContext context = new ServiceContext() {
-      final Config config = Config.of("eventServices." + service, Map.of("maxBatchEvents", 50, "linger", "0ms",
-          "retry.initialBackoff", "1ms", "retry.maxBackoff", "5ms", "retry.maxAttempts", 1000,
-          "breaker.failureRateThreshold", 100));
-
-      @Override
-      public String name() {
-        return service;
-      }
-
-      @Override
-      public Config config() {
-        return config;
-      }
-
-      @Override
-      public Map<String, Config> streams() {
-        return Map.of();
-      }
-    };
-    EventService engine = DeliveryEngine.start(context, "async", transport);
+    Config config = Config.of("eventServices." + service, Map.of("maxBatchEvents", 50, "linger", "0ms",
+        "retry.initialBackoff", "1ms", "retry.maxBackoff", "5ms", "retry.maxAttempts", 1000,
+        "breaker.failureRateThreshold", 100));
+    ServiceContext context = ServiceContext.of(service, config, Map.of());
+    EventService engine = DeliveryEngine.start(context, "async", c -> transport);
     try {
       org.eventrelayer.spi.DeliveryTracker tracker = new org.eventrelayer.spi.DeliveryTracker();
       int total = 5_000;
