@@ -93,4 +93,9 @@ abstract class ServiceRelayer extends AbstractRelayer {
   static Refusal refusal(int index, RefusalReason reason, String detail) {
     return new Refusal(index, reason, detail);
   }
+
+  /** The services this relayer offers to, in order; for {@link OutboxSupport}. */
+  List<EventService> services() {
+    return services;
+  }
 }

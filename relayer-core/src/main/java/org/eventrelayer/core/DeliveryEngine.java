@@ -372,10 +372,10 @@ public final class DeliveryEngine implements EventService {
       return new Refusal(0, RefusalReason.CLOSED, "event service '" + name + "' is closed");
     }
     int size = event.sizeHint();
-    if (size + 2L > settings.maxBatchBytes) {
+    Refusal tooLarge = checkEvent(event);
+    if (tooLarge != null) {
       refused.increment();
-      return new Refusal(0, RefusalReason.EVENT_TOO_LARGE, "event of about " + size
-          + " bytes can never fit a batch of at most " + settings.maxBatchBytes + " bytes (service '" + name + "')");
+      return tooLarge;
     }
     if (spool != null) {
       return offerToSpool(event, size);
@@ -413,6 +413,16 @@ public final class DeliveryEngine implements EventService {
     }
     if (terminated) {
       dropLeftovers("service closed");
+    }
+    return null;
+  }
+
+  @Override
+  public Refusal checkEvent(PendingEvent event) {
+    int size = event.sizeHint();
+    if (size + 2L > settings.maxBatchBytes) {
+      return new Refusal(0, RefusalReason.EVENT_TOO_LARGE, "event of about " + size
+          + " bytes can never fit a batch of at most " + settings.maxBatchBytes + " bytes (service '" + name + "')");
     }
     return null;
   }
