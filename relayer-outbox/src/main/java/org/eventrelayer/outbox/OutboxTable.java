@@ -141,8 +141,9 @@ final class OutboxTable {
     try (Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT COUNT(*), MIN(created_ms) FROM " + name)) {
       rs.next();
+      long count = rs.getLong(1);
       long oldest = rs.getLong(2);
-      return new long[] {rs.getLong(1), rs.wasNull() ? -1 : oldest};
+      return new long[] {count, rs.wasNull() ? -1 : oldest};
     }
   }
 
