@@ -164,6 +164,33 @@ class OutboxTest {
     assertThat(outbox.stats().refused()).isEqualTo(7);
   }
 
+  @Test
+  void refusesAtNotifyAnEventTooLargeForAnyBatchOfItsService() throws Exception {
+    group.close();
+    group = groupWith(Map.of("maxBatchBytes", "1KiB"));
+    DataSource ds = Databases.h2();
+    Outbox outbox = outbox(ds, b -> {});
+    Map<String, Object> big = Map.of("$schema", "/x/1.0.0", "meta", Map.of("stream", "page-change"),
+        "text", "x".repeat(2000));
+    RelayResult r = inTransaction(ds, true, tx -> outbox.notifyMulti(tx, "page-events",
+        List.of(big, Map.of("$schema", "/x/1.0.0", "small", true))));
+    assertThat(r.refused()).extracting(Refusal::index, Refusal::reason)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(0, RefusalReason.EVENT_TOO_LARGE));
+    assertThat(r.refused().get(0).detail()).contains("1024");
+    assertThat(outbox.pending()).isEqualTo(1);
+  }
+
+  /** The test group with these engine keys changed on its service. */
+  private EventRelayerGroup groupWith(Map<String, Object> changes) {
+    Map<String, Object> config = Databases.config(intake.url());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> service = new LinkedHashMap<>((Map<String, Object>) ((Map<String, Object>)
+        config.get("eventServices")).get("intake"));
+    service.putAll(changes);
+    return EventRelayerGroup.fromMap(Map.of("relayers", config.get("relayers"),
+        "eventServices", Map.of("intake", service)));
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"h2", "postgresql"})
   void relaysTheEventBuiltAtNotifyTimeWithItsIdAndDate(String db) throws Exception {
@@ -245,14 +272,7 @@ class OutboxTest {
   @ValueSource(strings = {"h2", "postgresql"})
   void waitsInTheTableWhileTheQueueIsFullAndTheIntakeDown(String db) throws Exception {
     group.close();
-    Map<String, Object> config = Databases.config(intake.url());
-    @SuppressWarnings("unchecked")
-    Map<String, Object> service = new LinkedHashMap<>((Map<String, Object>) ((Map<String, Object>)
-        config.get("eventServices")).get("intake"));
-    service.put("queueCapacity", 20);
-    service.put("maxBatchEvents", 10);
-    group = EventRelayerGroup.fromMap(Map.of("relayers", config.get("relayers"),
-        "eventServices", Map.of("intake", service)));
+    group = groupWith(Map.of("queueCapacity", 20, "maxBatchEvents", 10));
     DataSource ds = database(db);
     Outbox outbox = outbox(ds, b -> b.batchSize(50));
     inTransaction(ds, true, tx -> outbox.notifyMulti(tx, Databases.CHANNEL,
