@@ -5,6 +5,7 @@ import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -34,6 +35,9 @@ abstract class Dialect {
 
   /** The statements that create the outbox table, its index and its dead-letter table, if missing. */
   abstract List<String> ddl(String table, String deadTable, String indexName);
+
+  /** Sets up a connection of the relay's own, once, before its first statement. */
+  void prepareRelayConnection(Connection c) throws SQLException {}
 
   /** Whether this database can carry the wake-up hint (LISTEN/NOTIFY). */
   boolean hasWakeUpHint() {
@@ -105,6 +109,19 @@ abstract class Dialect {
     @Override
     boolean hasWakeUpHint() {
       return true;
+    }
+
+    /**
+     * The relay's commits (claims, deletes, lease renewals) need not wait for the WAL flush: one lost in a crash of
+     * the server only means rows relayed again, which at-least-once delivery allows. The host's commits are
+     * untouched. This halves what a claim costs on a durable server.
+     */
+    @Override
+    void prepareRelayConnection(Connection c) throws SQLException {
+      try (Statement st = c.createStatement()) {
+        st.execute("SET synchronous_commit TO off");
+      }
+      c.commit();
     }
 
     @Override

@@ -353,7 +353,13 @@ final class Relay implements Runnable {
   private Connection connection() throws SQLException {
     if (connection == null) {
       Connection c = dataSource.getConnection();
-      c.setAutoCommit(false);
+      try {
+        c.setAutoCommit(false);
+        table.dialect.prepareRelayConnection(c);
+      } catch (SQLException | RuntimeException e) {
+        c.close();
+        throw e;
+      }
       connection = c;
     }
     return connection;
