@@ -45,6 +45,7 @@ final class Relay implements Runnable {
   private static final long QUEUE_FULL_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   private static final long MAX_ERROR_PAUSE_MS = 5_000;
   private static final long PURGE_EVERY_MS = 60_000;
+  private static final long CLOSED_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final DataSource dataSource;
   private final EventRelayerGroup group;
@@ -66,6 +67,7 @@ final class Relay implements Runnable {
   private int inFlightRows;
   private long deliveredRowsPending; // rows in toDelete that were delivered (the rest were coalesced into them)
   private long errorPauseMs;
+  private boolean serviceClosed;
 
   Relay(DataSource dataSource, EventRelayerGroup group, OutboxTable table, Counters counters, String owner,
       OutboxSettings settings) {
@@ -138,8 +140,14 @@ final class Relay implements Runnable {
           nextPurge = now + PURGE_EVERY_MS;
         }
         errorPauseMs = 0;
-        if (!more && finished.isEmpty()) {
-          LockSupport.parkNanos(this, waiting.isEmpty() ? settings.pollInterval().toNanos() : QUEUE_FULL_PAUSE_NANOS);
+        if (serviceClosed) {
+          // The group is closing or closed: rows go back, and claiming again at once would only spin.
+          serviceClosed = false;
+          LockSupport.parkNanos(this, Math.max(settings.pollInterval().toNanos(), CLOSED_PAUSE_NANOS));
+        } else if (!more && finished.isEmpty()) {
+          long untilRenew = TimeUnit.MILLISECONDS.toNanos(Math.max(1, nextRenew - System.currentTimeMillis()));
+          LockSupport.parkNanos(this, Math.min(untilRenew,
+              waiting.isEmpty() ? settings.pollInterval().toNanos() : QUEUE_FULL_PAUSE_NANOS));
         }
       } catch (SQLException | RuntimeException e) {
         failed(e);
@@ -235,6 +243,7 @@ final class Relay implements Runnable {
         return false;
       }
       // CLOSED: the group is closing, the rows go back for the next relay; anything else is the event's own fault.
+      serviceClosed |= r.reason() == RefusalReason.CLOSED;
       c.failure = r.reason() == RefusalReason.CLOSED ? Carrier.Failure.RELEASE : Carrier.Failure.DEAD_LETTER;
       c.failureReason = r.reason().code() + ": " + r.detail();
       break;

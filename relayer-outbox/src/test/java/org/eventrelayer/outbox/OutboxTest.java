@@ -292,6 +292,30 @@ class OutboxTest {
   }
 
   @Test
+  void rowsGoBackToTheTableWhenTheGroupClosesUnderTheRelay() throws Exception {
+    DataSource ds = Databases.h2();
+    Outbox first = outbox(ds, b -> {});
+    intake.stop();
+    first.start();
+    inTransaction(ds, true, tx -> first.notifyMulti(tx, Databases.CHANNEL,
+        Databases.urls("https://en.example.org/wiki/Back_", 0, 50)));
+    await().atMost(Duration.ofSeconds(30)).until(() -> first.stats().claimed() >= 50);
+    group.close(Duration.ofMillis(200)); // the engine drops what it holds: the rows must not be lost
+    await().atMost(Duration.ofSeconds(30)).until(() -> first.stats().released() >= 50);
+    assertThat(first.pending()).isEqualTo(50);
+    assertThat(first.stats().deadLettered()).isZero();
+    first.close();
+
+    intake.start();
+    group = EventRelayerGroup.fromMap(Databases.config(intake.url()));
+    Outbox second = Outbox.builder(ds, group).table(first.table()).pollInterval(Duration.ofMillis(50)).build();
+    toClose.add(second);
+    second.start();
+    assertThat(second.flush(Duration.ofSeconds(30))).isTrue();
+    await().atMost(Duration.ofSeconds(30)).until(() -> intake.uris().size() == 50);
+  }
+
+  @Test
   void wakeUpHintDeliversLongBeforeThePoll() throws Exception {
     DataSource ds = Databases.postgres();
     Outbox outbox = outbox(ds, b -> b.pollInterval(Duration.ofMinutes(10)));
