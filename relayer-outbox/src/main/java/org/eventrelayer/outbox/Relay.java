@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 import org.eventrelayer.EventRelayer;
@@ -55,6 +56,7 @@ final class Relay implements Runnable {
   private final OutboxSettings settings;
   private final RateLimitedLogger rateLimited = new RateLimitedLogger(log, Duration.ofSeconds(30));
   private final ConcurrentLinkedQueue<Carrier> finished = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean signalled = new AtomicBoolean();
   private final ArrayDeque<Carrier> waiting = new ArrayDeque<>();
   private final Map<String, List<EventService>> servicesByChannel = new HashMap<>();
   private final Ids toDelete = new Ids();
@@ -159,7 +161,10 @@ final class Relay implements Runnable {
   /** The services' side: an event's outcome is known. Any thread. */
   private void complete(Carrier c) {
     finished.add(c);
-    LockSupport.unpark(thread);
+    // One wake-up per drain, not per event: a batch of a thousand outcomes costs one unpark.
+    if (!signalled.getAndSet(true)) {
+      LockSupport.unpark(thread);
+    }
   }
 
   /** Claims up to {@code limit} rows and offers their events. @return whether the claim was full. */
@@ -272,6 +277,7 @@ final class Relay implements Runnable {
 
   /** Turns finished carriers into row outcomes and writes them; on failure they are kept and written later. */
   private void writeOutcomes() throws SQLException {
+    signalled.set(false);
     Carrier c;
     while ((c = finished.poll()) != null) {
       if (c.failure == Carrier.Failure.DEAD_LETTER || c.report != null && c.report.deadLettered() > 0) {
