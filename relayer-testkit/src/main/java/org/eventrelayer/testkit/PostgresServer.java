@@ -36,7 +36,10 @@ public final class PostgresServer implements AutoCloseable {
       "full_page_writes", "off", "max_connections", "100", "shared_buffers", "64MB");
 
   private static final String HOW_TO_GET = "run scripts/services/postgresql.sh (installs the Debian package "
-      + "'postgresql'), or set EVENTRELAYER_PG_BIN to a directory holding initdb, pg_ctl and postgres";
+      + "'postgresql'), or set EVENTRELAYER_PG_BIN (or -Deventrelayer.pg.bin) to a directory holding initdb, "
+      + "pg_ctl and postgres";
+  /** A system property naming the binaries' directory; wins over {@code EVENTRELAYER_PG_BIN} and the default. */
+  public static final String BIN_PROPERTY = "eventrelayer.pg.bin";
   private static PostgresServer shared;
 
   private final Path bin;
@@ -156,7 +159,7 @@ public final class PostgresServer implements AutoCloseable {
   }
 
   private static Path binaries() {
-    String env = System.getenv("EVENTRELAYER_PG_BIN");
+    String env = System.getProperty(BIN_PROPERTY, System.getenv("EVENTRELAYER_PG_BIN"));
     Optional<Path> found;
     if (env != null && !env.isBlank()) {
       found = Optional.of(Path.of(env));
