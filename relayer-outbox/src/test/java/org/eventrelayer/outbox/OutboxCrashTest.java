@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -92,11 +94,47 @@ class OutboxCrashTest {
     write(EVENTS, EVENTS);
     await().atMost(Duration.ofSeconds(60)).until(() -> intake.distinctIds() >= EVENTS + EVENTS / 5);
     a.kill();
+    // What it had claimed and not yet deleted: the only rows that may be sent twice.
+    long heldByKilled = heldBy(a.process().pid());
     await().atMost(Duration.ofSeconds(90)).until(() -> intake.distinctIds() == 2 * EVENTS);
     assertThat(intake.duplicates()).as("duplicates are bounded by what the killed relay held")
-        .isLessThanOrEqualTo(MAX_IN_FLIGHT);
+        .isLessThanOrEqualTo(heldByKilled).isLessThanOrEqualTo(MAX_IN_FLIGHT);
+    assertThat(heldBy(a.process().pid())).as("the survivor took them over after the lease").isZero();
     await().atMost(Duration.ofSeconds(30)).until(() -> pending() == 0);
     b.kill();
+  }
+
+  /** Rows a relay of process {@code pid} holds (its lease owner names its pid). */
+  private long heldBy(long pid) throws Exception {
+    try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + table + " WHERE lease_owner LIKE 'pid" + pid
+            + "-%'")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  @Test
+  void theRowsOfARelayThatDiedAreTakenOverAfterItsLease() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = probe.getLocalPort();
+    }
+    write(0, 500);
+    // This relay's intake refuses connections: it claims rows and holds them, retrying, until it is killed.
+    ChildJvm holder = ChildJvm.start(OutboxHost.class, Files.createFile(dir.resolve("holder.err")), "relay",
+        PostgresServer.shared().jdbcUrl(), table, "http://127.0.0.1:" + closedPort + "/v1/events", "2000", "100");
+    await().atMost(Duration.ofSeconds(60)).until(() -> heldBy(holder.process().pid()) > 0);
+    holder.kill();
+    long held = heldBy(holder.process().pid());
+    try (Outbox survivor = Outbox.builder(ds, group).table(table).pollInterval(Duration.ofMillis(100)).build()) {
+      survivor.start();
+      assertThat(survivor.flush(Duration.ofSeconds(60))).isTrue();
+      assertThat(survivor.stats().claimed()).isEqualTo(500);
+    }
+    assertThat(held).as("rows the dead relay held, taken over").isPositive();
+    assertThat(heldBy(holder.process().pid())).isZero();
+    await().atMost(Duration.ofSeconds(30)).until(() -> intake.uris().size() == 500);
   }
 
   private long pending() {
