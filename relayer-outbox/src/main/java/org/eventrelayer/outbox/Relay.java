@@ -184,7 +184,13 @@ final class Relay implements Runnable {
       groups.computeIfAbsent(key, k -> new ArrayList<>(1)).add(r);
     }
     for (List<OutboxRow> same : groups.values()) {
-      Carrier c = carrier(same);
+      Carrier c;
+      try {
+        c = carrier(same);
+      } catch (RuntimeException e) { // a bug, not the database: keep the rows, with why, rather than hold them
+        bury(same.stream().mapToLong(OutboxRow::id).toArray(), "the relay failed on this row: " + e);
+        continue;
+      }
       if (c != null && !offer(c)) {
         waiting.add(c);
       }
