@@ -96,7 +96,7 @@ public final class Outbox implements AutoCloseable {
   }
 
   /**
-   * Creates the outbox table, its index and its dead-letter table where missing (idempotent DDL for the detected
+   * Creates the outbox table and its dead-letter table where missing (idempotent DDL for the detected
    * database), on a connection of its own, committed.
    *
    * @throws IllegalStateException if the database refused

@@ -21,13 +21,11 @@ final class OutboxTable {
   final String name;
   final String deadName;
   final Dialect dialect;
-  private final String indexName;
 
   OutboxTable(String name, Dialect dialect) {
     this.name = name;
     this.deadName = name + "_dead";
     this.dialect = dialect;
-    this.indexName = (name.contains(".") ? name.substring(name.indexOf('.') + 1) : name) + "_lease_idx";
   }
 
   /**
@@ -50,7 +48,7 @@ final class OutboxTable {
 
   void install(Connection c) throws SQLException {
     try (Statement st = c.createStatement()) {
-      for (String ddl : dialect.ddl(name, deadName, indexName)) {
+      for (String ddl : dialect.ddl(name, deadName)) {
         st.execute(ddl);
       }
     }
