@@ -362,6 +362,15 @@ public final class DeliveryEngine implements EventService {
     transport.checkStream(stream);
   }
 
+  /** The part of {@link #offer}'s checks that depends on the event alone: its size against a batch's. */
+  @Override
+  public Refusal checkEvent(PendingEvent event) {
+    int size = event.sizeHint();
+    return size + 2L > settings.maxBatchBytes ? new Refusal(0, RefusalReason.EVENT_TOO_LARGE, "event of about "
+        + size + " bytes can never fit a batch of at most " + settings.maxBatchBytes + " bytes (service '" + name
+        + "')") : null;
+  }
+
   // ---------------------------------------------------------------------------------------------------------
   // Caller side: never blocks, never waits on the network, never touches the disk.
 
@@ -372,10 +381,10 @@ public final class DeliveryEngine implements EventService {
       return new Refusal(0, RefusalReason.CLOSED, "event service '" + name + "' is closed");
     }
     int size = event.sizeHint();
-    Refusal tooLarge = checkEvent(event);
-    if (tooLarge != null) {
+    if (size + 2L > settings.maxBatchBytes) {
       refused.increment();
-      return tooLarge;
+      return new Refusal(0, RefusalReason.EVENT_TOO_LARGE, "event of about " + size
+          + " bytes can never fit a batch of at most " + settings.maxBatchBytes + " bytes (service '" + name + "')");
     }
     if (spool != null) {
       return offerToSpool(event, size);
@@ -413,16 +422,6 @@ public final class DeliveryEngine implements EventService {
     }
     if (terminated) {
       dropLeftovers("service closed");
-    }
-    return null;
-  }
-
-  @Override
-  public Refusal checkEvent(PendingEvent event) {
-    int size = event.sizeHint();
-    if (size + 2L > settings.maxBatchBytes) {
-      return new Refusal(0, RefusalReason.EVENT_TOO_LARGE, "event of about " + size
-          + " bytes can never fit a batch of at most " + settings.maxBatchBytes + " bytes (service '" + name + "')");
     }
     return null;
   }
