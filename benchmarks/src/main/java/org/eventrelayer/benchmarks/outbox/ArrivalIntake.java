@@ -11,16 +11,19 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * An intake on 127.0.0.1 for the latency runs: notes when each event arrived ({@link System#nanoTime()}), by the
- * number at the end of its {@code meta.uri}. Only for a few thousand events: it builds a JSON tree per request.
+ * number at the end of its {@code meta.uri}, and counts repeats. It builds a JSON tree per request: slower than the
+ * counting intake, so the throughput runs use that one.
  */
 final class ArrivalIntake implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ConcurrentHashMap<Integer, Long> arrivals = new ConcurrentHashMap<>();
+  private final LongAdder duplicates = new LongAdder();
   private final HttpServer server;
   private final ExecutorService executor = Executors.newFixedThreadPool(2);
 
@@ -40,8 +43,14 @@ final class ArrivalIntake implements AutoCloseable {
     return arrivals.get(seq);
   }
 
+  /** Distinct events received. */
   int count() {
     return arrivals.size();
+  }
+
+  /** Events received again (by the number in their URI). */
+  long duplicates() {
+    return duplicates.sum();
   }
 
   private void handle(HttpExchange exchange) throws IOException {
@@ -49,7 +58,9 @@ final class ArrivalIntake implements AutoCloseable {
       long now = System.nanoTime();
       for (JsonNode e : JSON.readTree(in)) {
         String uri = e.path("meta").path("uri").asText();
-        arrivals.putIfAbsent(Integer.parseInt(uri.substring(uri.lastIndexOf('_') + 1)), now);
+        if (arrivals.putIfAbsent(Integer.parseInt(uri.substring(uri.lastIndexOf('_') + 1)), now) != null) {
+          duplicates.increment();
+        }
       }
       exchange.sendResponseHeaders(201, -1);
     }

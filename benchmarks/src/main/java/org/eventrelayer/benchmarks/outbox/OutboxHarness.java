@@ -35,7 +35,9 @@ import org.postgresql.ds.PGSimpleDataSource;
  *   <li>commit-to-delivery latency, with and without the wake-up hint: one purge per transaction at 100/s, from
  *       the commit's return to the event's arrival at the intake, p50/p99/max;
  *   <li>the host's cost inside its transaction: {@code notifyMulti(tx, 10 purges)} beside the host's own
- *       single-row INSERT, in the same transactions, p50/p99.
+ *       single-row INSERT, in the same transactions, p50/p99;
+ *   <li>two relays (two outboxes, as two hosts would run) on one table of {@code --events} committed rows: every
+ *       event delivered, how many twice, each relay's share.
  * </ol>
  * Prints a summary; {@code --out FILE} also writes it as JSON.
  */
@@ -70,6 +72,7 @@ public final class OutboxHarness {
       results.put("latencyWithHint", latency(ds, latencyEvents, true));
       results.put("latencyWithoutHint", latency(ds, latencyEvents, false));
       results.put("hostCost", hostCost(ds, costIterations));
+      results.put("twoRelays", twoRelays(ds, events, writers));
     }
     results.put("loadAverageAtEnd", loadAverage());
     if (a.containsKey("out")) {
@@ -278,6 +281,50 @@ public final class OutboxHarness {
       return out;
     } catch (SQLException e) {
       throw new IllegalStateException("host cost run failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Two relays drain one table: every event once, and who took what. */
+  private static Map<String, Object> twoRelays(DataSource ds, int events, int writers) throws Exception {
+    try (ArrivalIntake intake = new ArrivalIntake();
+        EventRelayerGroup group = EventRelayerGroup.fromMap(group(intake.url()))) {
+      Outbox writer = Outbox.builder(ds, group).table("bench_two").build();
+      writer.installSchema();
+      List<Map<String, Object>> purges = new ArrayList<>(PER_TX);
+      try (Connection tx = ds.getConnection()) {
+        tx.setAutoCommit(false);
+        for (int i = 0; i < events; i += PER_TX) {
+          purges.clear();
+          for (int j = i; j < Math.min(events, i + PER_TX); j++) {
+            purges.add(Map.of("url", "https://bench.example.org/wiki/Two_" + j));
+          }
+          writer.notifyMulti(tx, CHANNEL, purges);
+          tx.commit();
+        }
+      }
+      Outbox a = Outbox.builder(ds, group).table("bench_two").batchSize(1000).build();
+      Outbox b = Outbox.builder(ds, group).table("bench_two").batchSize(1000).build();
+      long t0 = System.nanoTime();
+      a.start();
+      b.start();
+      long deadline = t0 + TimeUnit.MINUTES.toNanos(5);
+      while (intake.count() < events && System.nanoTime() < deadline) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      a.close();
+      b.close();
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("events", events);
+      out.put("delivered", intake.count());
+      out.put("duplicates", intake.duplicates());
+      out.put("claimedByA", a.stats().claimed());
+      out.put("claimedByB", b.stats().claimed());
+      out.put("eventsPerSecond", Math.round(intake.count() / seconds));
+      System.out.printf(Locale.ROOT, "two relays on one table: %,d of %,d events delivered in %.2f s (%,d/s), %d "
+              + "twice; claimed %,d + %,d%n", intake.count(), events, seconds, out.get("eventsPerSecond"),
+          intake.duplicates(), a.stats().claimed(), b.stats().claimed());
+      return out;
     }
   }
 
