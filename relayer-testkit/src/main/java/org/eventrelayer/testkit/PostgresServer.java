@@ -74,7 +74,9 @@ public final class PostgresServer implements AutoCloseable {
     Path bin = binaries();
     List<String> runAs = runAs();
     try {
-      Path dir = Files.createTempDirectory("eventrelayer-pg-");
+      // Under another user the whole path must be open to it: /tmp is, java.io.tmpdir need not be.
+      Path dir = runAs.isEmpty() ? Files.createTempDirectory("eventrelayer-pg-")
+          : Files.createTempDirectory(Path.of("/tmp"), "eventrelayer-pg-");
       if (!runAs.isEmpty()) {
         exec(List.of("chown", runAs.get(2), dir.toString()), dir.resolve("chown.log"), 30);
       }
