@@ -67,7 +67,6 @@ final class Relay implements Runnable {
   private volatile boolean stopping;
   private Connection connection;
   private int inFlightRows;
-  private long deliveredRowsPending; // rows in toDelete that were delivered (the rest were coalesced into them)
   private long errorPauseMs;
   private boolean serviceClosed;
 
@@ -292,15 +291,13 @@ final class Relay implements Runnable {
         toRelease.addAll(c.rowIds);
       } else {
         toDelete.addAll(c.rowIds);
-        deliveredRowsPending += c.rowIds.length;
       }
     }
     if (toDelete.size > 0) {
       table.delete(connection(), toDelete.ids, toDelete.size);
       commit();
-      counters.relayed.add(deliveredRowsPending);
+      counters.relayed.add(toDelete.size);
       inFlightRows -= toDelete.size;
-      deliveredRowsPending = 0;
       toDelete.clear();
     }
     if (toBury.size > 0) {
@@ -325,10 +322,10 @@ final class Relay implements Runnable {
 
   private void failed(Exception e) {
     counters.relayErrors.increment();
-    rateLimited.warn("db", "eventrelayer outbox {}: database error, retrying in {} ms (rows stay in the table; "
-        + "{} claimed here): {}", table.name, Math.max(100, errorPauseMs), inFlightRows, e.toString());
-    closeConnection();
     errorPauseMs = Math.min(MAX_ERROR_PAUSE_MS, Math.max(100, errorPauseMs * 2));
+    rateLimited.warn("db", "eventrelayer outbox {}: database error, retrying in {} ms (rows stay in the table; "
+        + "{} claimed here): {}", table.name, errorPauseMs, inFlightRows, e.toString());
+    closeConnection();
     LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(errorPauseMs));
   }
 
