@@ -47,6 +47,7 @@ final class Relay implements Runnable {
   private static final long MAX_ERROR_PAUSE_MS = 5_000;
   private static final long PURGE_EVERY_MS = 60_000;
   private static final long CLOSED_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final long CLAIM_SPACING_MS = 5;
 
   private final DataSource dataSource;
   private final EventRelayerGroup group;
@@ -69,6 +70,8 @@ final class Relay implements Runnable {
   private int inFlightRows;
   private long errorPauseMs;
   private boolean serviceClosed;
+  private boolean lastClaimFull;
+  private long lastClaimNanos = System.nanoTime() - TimeUnit.SECONDS.toNanos(1);
 
   Relay(DataSource dataSource, EventRelayerGroup group, OutboxTable table, Counters counters, String owner,
       OutboxSettings settings) {
@@ -123,7 +126,9 @@ final class Relay implements Runnable {
         writeOutcomes();
         boolean more = false;
         if (offerWaiting() && inFlightRows < settings.maxInFlight()) {
+          spaceClaims();
           more = claim(Math.min(settings.batchSize(), settings.maxInFlight() - inFlightRows));
+          lastClaimFull = more;
         }
         long now = System.currentTimeMillis();
         if (now >= nextRenew) {
@@ -155,6 +160,23 @@ final class Relay implements Runnable {
       }
     }
     shutdown();
+  }
+
+  /**
+   * After a claim that was not full, waits until {@value #CLAIM_SPACING_MS} ms after it before claiming again. When
+   * commits (and their hints) come every few milliseconds this gathers their rows into one claim instead of one
+   * small claim each, whose round trips would cap the rate; an idle relay is not delayed, as its last claim is old.
+   */
+  private void spaceClaims() {
+    if (lastClaimFull) {
+      return;
+    }
+    long until = lastClaimNanos + TimeUnit.MILLISECONDS.toNanos(CLAIM_SPACING_MS);
+    long left;
+    while (!stopping && (left = until - System.nanoTime()) > 0) {
+      LockSupport.parkNanos(this, left);
+    }
+    lastClaimNanos = System.nanoTime();
   }
 
   /** The services' side: an event's outcome is known. Any thread. */
