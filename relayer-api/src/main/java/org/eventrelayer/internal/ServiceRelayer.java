@@ -159,4 +159,9 @@ abstract class ServiceRelayer extends AbstractRelayer {
     return refusal(index, RefusalReason.INVALID_EVENT, event == null ? "event is null"
         : "event must be " + expected + ", got " + event.getClass().getName());
   }
+
+  /** The services this relayer offers to, in order; for {@link OutboxSupport}. */
+  List<EventService> services() {
+    return services;
+  }
 }

@@ -41,6 +41,17 @@ public interface EventService {
   Refusal offer(PendingEvent event);
 
   /**
+   * Says whether {@link #offer} would refuse {@code event} for what it is (e.g. too large for any batch), without
+   * offering it: for callers that keep events elsewhere first (relayer-outbox). Refusals of the moment (queue full,
+   * closed) are not checked. The default refuses nothing.
+   *
+   * @return {@code null} if the event is acceptable, else the refusal (with index 0) offer would return
+   */
+  default Refusal checkEvent(PendingEvent event) {
+    return null;
+  }
+
+  /**
    * Waits until every event accepted before this call is final, or the timeout passes.
    *
    * @return whether everything accepted before the call is final

@@ -37,9 +37,17 @@ final class Admission {
       ctx.counters.refused.increment();
       return new Refusal(0, RefusalReason.CLOSED, "event service '" + ctx.name + "' is closed");
     }
+    Refusal tooLarge = checkSize(event);
+    if (tooLarge != null) {
+      ctx.counters.refused.increment();
+    }
+    return tooLarge;
+  }
+
+  /** The check that depends on the event alone (its size against a batch's), not counted; {@code null} if it fits. */
+  Refusal checkSize(PendingEvent event) {
     int size = event.sizeHint();
     if (size + 2L > ctx.settings.maxBatchBytes) {
-      ctx.counters.refused.increment();
       return new Refusal(0, RefusalReason.EVENT_TOO_LARGE, "event of about " + size
           + " bytes can never fit a batch of at most " + ctx.settings.maxBatchBytes + " bytes (service '"
           + ctx.name + "')");

@@ -170,6 +170,12 @@ public final class DeliveryEngine implements EventService {
     return settings.maxBatchBytes - 2 - signature;
   }
 
+  /** The part of {@link #offer}'s checks that depends on the event alone: its size against a batch's. */
+  @Override
+  public Refusal checkEvent(PendingEvent event) {
+    return admission.checkSize(event);
+  }
+
   /** Never blocks, never waits on the network, never touches the disk. */
   @Override
   public Refusal offer(PendingEvent event) {

@@ -23,6 +23,9 @@ final class DemoOptions {
       "  --url URL               relay to this EventGate intake (e.g. http://127.0.0.1:8192/v1/events) with the",
       "                          demo's sample config",
       "  --kafka HOST:PORT       relay to this Kafka cluster (topic resource-purge) with the sample Kafka config",
+      "  --outbox                the host saves pages and writes their purges in one H2 transaction (transactional",
+      "                          outbox; one save in ten rolls back); proves every committed purge arrived, and",
+      "                          no rolled-back one",
       "  --help                  show this help",
       "",
       "With --config, --url or --kafka there is no embedded intake and no down/up phases: the demo relays for",
@@ -38,6 +41,7 @@ final class DemoOptions {
   String url;
   String kafka;
   boolean help;
+  boolean outbox;
 
   /**
    * Parses {@code args}; both {@code --flag value} and {@code --flag=value} work.
@@ -58,6 +62,7 @@ final class DemoOptions {
       switch (arg) {
         case "--help", "-h" -> o.help = true;
         case "--plain" -> o.plain = true;
+        case "--outbox" -> o.outbox = true;
         case "--seconds-per-phase" -> {
           value = value != null ? value : next(args, ++i, arg);
           double s = number(arg, value);
@@ -100,6 +105,9 @@ final class DemoOptions {
         }
         default -> throw new IllegalArgumentException("unknown option: " + args[i] + " (try --help)");
       }
+    }
+    if (o.outbox && targets > 0) {
+      throw new IllegalArgumentException("--outbox runs on its embedded intake: drop --config, --url or --kafka");
     }
     if (targets > 1) {
       throw new IllegalArgumentException("--config, --url and --kafka exclude each other: choose one target");

@@ -15,6 +15,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -60,6 +61,7 @@ public final class LocalEventGate implements AutoCloseable {
   private final ExecutorService executor;
   private final boolean trackIds;
   private final Set<String> seenIds;
+  private final Set<String> seenUris;
   private final LongAdder received = new LongAdder();
   private final LongAdder invalid = new LongAdder();
   private final LongAdder duplicates = new LongAdder();
@@ -73,6 +75,7 @@ public final class LocalEventGate implements AutoCloseable {
     this.port = port;
     this.trackIds = trackIds;
     this.seenIds = trackIds ? ConcurrentHashMap.newKeySet() : null;
+    this.seenUris = trackIds ? ConcurrentHashMap.newKeySet() : null;
     int seq = SEQ.incrementAndGet();
     AtomicInteger thread = new AtomicInteger();
     this.executor = Executors.newFixedThreadPool(threads, r -> {
@@ -194,6 +197,11 @@ public final class LocalEventGate implements AutoCloseable {
   /** Events refused as invalid. */
   public long invalid() {
     return invalid.sum();
+  }
+
+  /** The {@code meta.uri} of every valid event received (a live view); empty unless {@link Builder#trackIds} is on. */
+  public Set<String> receivedUris() {
+    return seenUris == null ? Set.of() : Collections.unmodifiableSet(seenUris);
   }
 
   /** Events whose {@code meta.id} was already received; always 0 unless {@link Builder#trackIds} is on. */
@@ -338,6 +346,10 @@ public final class LocalEventGate implements AutoCloseable {
     JsonNode id = event.path("meta").get("id");
     if (id != null && id.isTextual() && !seenIds.add(id.asText())) {
       duplicates.increment();
+    }
+    JsonNode uri = event.path("meta").get("uri");
+    if (uri != null && uri.isTextual()) {
+      seenUris.add(uri.asText());
     }
   }
 

@@ -24,6 +24,7 @@ import org.eventrelayer.EventRelayerGroup;
 import org.eventrelayer.RefusalReason;
 import org.eventrelayer.RelayerStats;
 import org.eventrelayer.ServiceStats;
+import org.eventrelayer.examples.demo.outbox.OutboxDemo;
 
 /**
  * The demo: a host loop relays CDN purges through an {@link EventRelayerGroup} to a local EventGate-compatible
@@ -70,6 +71,11 @@ public final class PurgeDemo {
     }
     if (options.help) {
       System.out.println(DemoOptions.USAGE);
+      return;
+    }
+    if (options.outbox) {
+      System.exit(OutboxDemo.run(options.phase, options.rate, options.batch,
+          url -> sample(HTTP_CONFIG, "intake.url", url), System.out).ok() ? 0 : 1);
       return;
     }
     DemoSummary summary;
