@@ -176,7 +176,7 @@ class OutboxTest {
         List.of(big, Map.of("$schema", "/x/1.0.0", "small", true))));
     assertThat(r.refused()).extracting(Refusal::index, Refusal::reason)
         .containsExactly(org.assertj.core.groups.Tuple.tuple(0, RefusalReason.EVENT_TOO_LARGE));
-    assertThat(r.refused().get(0).detail()).contains("1024");
+    assertThat(r.refused().get(0).detail()).contains("1022 bytes"); // maxBatchBytes less the batch's brackets
     assertThat(outbox.pending()).isEqualTo(1);
   }
 
