@@ -39,7 +39,7 @@ public final class MappedSpool implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MappedSpool.class);
   private static final long RESERVE_ONE = 1L << 32;
   /** Segments kept prepared ahead: room for a burst while the spool's thread waits for a core. */
-  private static final int SPARES = 2;
+  private static final int SPARES = 3;
   private static final ThreadLocal<RecordFormat.Scratch> SCRATCH =
       ThreadLocal.withInitial(RecordFormat.Scratch::new);
 
@@ -353,31 +353,59 @@ public final class MappedSpool implements AutoCloseable {
     long intervalNanos = settings.forceInterval().toNanos();
     long nextForce = System.nanoTime() + intervalNanos;
     while (!closed) {
-      if (spareCount < SPARES) {
-        try {
-          Segment s = store.create(settings.maxBytes());
-          if (s == null) {
-            notReady = Refusal.FULL;
-          } else {
-            addSpare(s);
-            continue; // prepare the next one at once
-          }
-        } catch (IOException | RuntimeException | InternalError e) { // InternalError: a fault in the mapping
-          notReady = Refusal.UNAVAILABLE;
-          rateLimited.error("spool-prepare", "eventrelayer spool {}: cannot prepare a segment: {}", dir, e.toString());
-        }
-      }
-      if (intervalNanos > 0 && System.nanoTime() - nextForce >= 0) {
-        try {
+      boolean more = false;
+      try {
+        more = prepare();
+        if (intervalNanos > 0 && System.nanoTime() - nextForce >= 0) {
+          nextForce = System.nanoTime() + intervalNanos;
           force();
-        } catch (IOException | RuntimeException e) {
-          rateLimited.error("spool-force", "eventrelayer spool {}: force failed: {}", dir, e.toString());
         }
-        nextForce = System.nanoTime() + intervalNanos;
+      } catch (IOException | RuntimeException e) {
+        rateLimited.error("spool-prepare", "eventrelayer spool {}: {}", dir, e.toString());
+      } catch (InternalError e) { // a fault in a mapping: the file system could not allocate a page (disk full)
+        notReady = Refusal.UNAVAILABLE;
+        rateLimited.error("spool-fault", "eventrelayer spool {}: cannot allocate segment pages: {}", dir,
+            e.toString());
       }
-      long park = intervalNanos > 0 ? Math.min(intervalNanos, 200_000_000L) : 200_000_000L;
-      LockSupport.parkNanos(this, park);
+      if (!more) {
+        LockSupport.parkNanos(this, intervalNanos > 0 ? Math.min(intervalNanos, 200_000_000L) : 200_000_000L);
+      }
     }
+  }
+
+  /** Prepares a spare segment, or allocates a batch of pages ahead of the callers; true if there is more to do. */
+  private boolean prepare() throws IOException {
+    if (spareCount < SPARES) {
+      Segment s;
+      try {
+        s = store.create(settings.maxBytes());
+      } catch (IOException e) {
+        notReady = Refusal.UNAVAILABLE;
+        throw e;
+      }
+      if (s != null) {
+        addSpare(s);
+        return true;
+      }
+      notReady = Refusal.FULL;
+    }
+    return touchSpares();
+  }
+
+  /** Allocates a batch of pages of the segments ahead (and of the current one); true if some are left. */
+  private boolean touchSpares() {
+    List<Segment> ahead;
+    synchronized (this) {
+      ahead = new ArrayList<>(spares.size() + 1);
+      ahead.add(current);
+      ahead.addAll(spares);
+    }
+    for (Segment s : ahead) {
+      if (s.touch(256)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -25,6 +25,7 @@ final class Segment {
   static final byte[] MAGIC = "ERSPOOL2".getBytes(StandardCharsets.US_ASCII);
   static final int VERSION = 2;
   static final String SUFFIX = ".seg";
+  private static final int PAGE = 4096;
 
   final long number;
   final Path path;
@@ -43,6 +44,8 @@ final class Segment {
   volatile Segment next;
   /** Set by recovery: holds damaged bytes, so it is moved aside instead of deleted once final. */
   volatile boolean damaged;
+  /** How far {@link #touch} got; the spool's thread only. */
+  private int touchedTo = PAGE;
   /** The highest sequence number of a record in it (recovery) or reserved in it (set when sealed). */
   volatile long lastSeq = -1;
 
@@ -89,6 +92,23 @@ final class Segment {
   /** Offset of the first byte not reserved yet (may exceed the capacity once the segment is full). */
   long reservedEnd() {
     return Math.min((int) state.get() & 0xFFFFFFFFL, map.capacity());
+  }
+
+  /**
+   * Allocates the next pages of the mapping by writing to them, so that callers do not take those page faults.
+   * Safe while callers append: each page is touched with an atomic compare-and-set of 0 by 0 on its first 8 bytes,
+   * which never changes a byte a caller wrote.
+   *
+   * @return false once every page is touched
+   */
+  boolean touch(int pages) {
+    int end = map.capacity();
+    int at = touchedTo;
+    for (int i = 0; i < pages && at < end; i++, at += PAGE) {
+      RecordFormat.WORD.compareAndSet(map, at, 0L, 0L);
+    }
+    touchedTo = at;
+    return at < end;
   }
 
   /** Forces {@code [from, to)} of the mapping to the device. */

@@ -25,7 +25,6 @@ final class SegmentStore {
   static final String DAMAGED_DIR = "damaged";
   private static final Pattern NAME = Pattern.compile("\\d{20}\\" + Segment.SUFFIX);
   private static final String TMP = ".tmp";
-  private static final int ZEROS = 1 << 20;
 
   private final Path dir;
   private final long segmentBytes;
@@ -94,12 +93,20 @@ final class SegmentStore {
   }
 
   /**
-   * Creates the next segment: zero-filled on disk (so that writing through the mapping never meets a full disk,
-   * which would crash the JVM), header written, mapped and its pages touched, then renamed into place.
+   * Creates the next segment: a sparse file of the segment's size, header written and mapped, then renamed into
+   * place. This takes a fraction of a millisecond, so a spare segment is ready at once even when the spool's thread
+   * gets little CPU; the pages are allocated by {@link Segment#touch} on the spool's thread (or, where a caller got
+   * there first, by that caller's first write to the page, a minor fault).
    *
    * @return the segment, or {@code null} if it would take the files past {@code maxBytes}
+   * @throws IOException also when the file system has less than twice the segment's size left: a write through
+   *     the mapping into a page the disk has no room for would fault in the appending thread
    */
   Segment create(long maxBytes) throws IOException {
+    long usable = Files.getFileStore(dir).getUsableSpace();
+    if (usable < 2 * segmentBytes) {
+      throw new IOException("the file system of " + dir + " has " + usable + " bytes left, less than two segments");
+    }
     if (usedBytes.addAndGet(segmentBytes) > maxBytes) {
       usedBytes.addAndGet(-segmentBytes);
       return null;
@@ -112,19 +119,10 @@ final class SegmentStore {
       ch = SpoolFiles.openOwnerOnly(tmp,
           Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE));
       FileLock lock = SpoolLock.lock(ch, dir, tmp);
-      ByteBuffer zeros = ByteBuffer.allocateDirect(ZEROS);
-      for (long at = 0; at < segmentBytes; at += ZEROS) {
-        zeros.clear().limit((int) Math.min(ZEROS, segmentBytes - at));
-        while (zeros.hasRemaining()) {
-          ch.write(zeros, at + zeros.position());
-        }
-      }
+      ch.write(ByteBuffer.allocate(1), segmentBytes - 1);
       MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, segmentBytes);
       Segment s = new Segment(number, path, ch, lock, map);
       s.writeHeader();
-      for (int page = 4096; page < segmentBytes; page += 4096) {
-        map.put(page, (byte) 0); // take the page faults here, not on a caller's thread
-      }
       Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
       return s;
     } catch (IOException | RuntimeException e) {
