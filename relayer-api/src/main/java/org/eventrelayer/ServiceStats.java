@@ -1,5 +1,6 @@
 package org.eventrelayer;
 
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -31,6 +32,8 @@ import java.time.Instant;
  * @param breakerState the circuit breaker's state: {@code CLOSED}, {@code OPEN}, {@code HALF_OPEN}, ...
  * @param lastError the last delivery failure, without secrets, or {@code null}
  * @param lastErrorAt when {@code lastError} happened, or {@code null}
+ * @param oldestQueuedAge how long the oldest event still queued (in memory, on disk waiting to be sent, or waiting
+ *     for its retry) has waited since it was accepted; {@link Duration#ZERO} when none is
  */
 public record ServiceStats(
     String name,
@@ -49,7 +52,8 @@ public record ServiceStats(
     long batches,
     String breakerState,
     String lastError,
-    Instant lastErrorAt) {
+    Instant lastErrorAt,
+    Duration oldestQueuedAge) {
 
   /**
    * {@code delivered + deadLettered + dropped + coalesced + queued + inFlight + spooled}: equals

@@ -39,12 +39,13 @@ public final class Config {
   private final String path;
   private final String separator;
   private final Map<String, Object> values;
-  private final Set<String> used = ConcurrentHashMap.newKeySet();
+  private final Set<String> used;
 
-  private Config(String path, String separator, Map<String, Object> values) {
+  private Config(String path, String separator, Map<String, Object> values, Set<String> used) {
     this.path = path;
     this.separator = separator;
     this.values = values;
+    this.used = used;
   }
 
   /**
@@ -62,7 +63,18 @@ public final class Config {
    * {@code listener-Kafka-config-topic}, use {@code -}).
    */
   public static Config of(String path, String separator, Map<String, ?> flatValues) {
-    return new Config(path, separator, Collections.unmodifiableMap(new LinkedHashMap<>(flatValues)));
+    return new Config(path, separator, Collections.unmodifiableMap(new LinkedHashMap<>(flatValues)),
+        ConcurrentHashMap.newKeySet());
+  }
+
+  /**
+   * A view of this entry without {@code keys}, for a component that must not see them (a transport gets the
+   * service's entry without the delivery engine's keys). Reading a key through the view marks it used here too.
+   */
+  public Config without(Collection<String> keys) {
+    Map<String, Object> rest = new LinkedHashMap<>(values);
+    rest.keySet().removeAll(keys);
+    return new Config(path, separator, Collections.unmodifiableMap(rest), used);
   }
 
   /** The entry's own key, e.g. {@code eventServices.eventgate}. */

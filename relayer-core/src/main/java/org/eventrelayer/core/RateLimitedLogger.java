@@ -10,7 +10,7 @@ import org.slf4j.Logger;
  * Logs a repeated condition at most once per interval per key, saying how many occurrences it held back. Keeps a
  * failing endpoint from flooding the host's log while still making every failure visible.
  */
-public final class RateLimitedLogger {
+final class RateLimitedLogger {
 
   private static final int MAX_KEYS = 1024;
 
@@ -24,7 +24,7 @@ public final class RateLimitedLogger {
    * @param logger where to log
    * @param interval the least time between two lines of the same key
    */
-  public RateLimitedLogger(Logger logger, Duration interval) {
+  RateLimitedLogger(Logger logger, Duration interval) {
     this.logger = logger;
     this.intervalNanos = interval.toNanos();
   }
@@ -33,7 +33,7 @@ public final class RateLimitedLogger {
    * Logs at WARN unless a line of the same key was logged less than an interval ago; a held-back line is counted
    * and the count is appended to the next line of that key.
    */
-  public void warn(String key, String format, Object... args) {
+  void warn(String key, String format, Object... args) {
     if (!logger.isWarnEnabled()) {
       return;
     }
@@ -44,7 +44,7 @@ public final class RateLimitedLogger {
   }
 
   /** Like {@link #warn} at ERROR. */
-  public void error(String key, String format, Object... args) {
+  void error(String key, String format, Object... args) {
     if (!logger.isErrorEnabled()) {
       return;
     }

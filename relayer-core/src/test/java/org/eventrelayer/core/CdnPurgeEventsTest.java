@@ -53,7 +53,9 @@ class CdnPurgeEventsTest {
     assertThat(e.path("$schema").asText()).isEqualTo("/resource_change/1.0.0");
     JsonNode meta = e.path("meta");
     assertThat(meta.path("uri").asText()).isEqualTo("https://en.example.org/wiki/Main_Page");
-    assertThat(UUID.fromString(meta.path("id").asText())).isNotNull();
+    // A random (version 4) UUID in canonical form.
+    assertThat(UUID.fromString(meta.path("id").asText())).hasToString(meta.path("id").asText())
+        .satisfies(u -> assertThat(u.version()).isEqualTo(4));
     assertThat(meta.path("dt").asText()).isEqualTo("2026-11-18T11:06:40.000Z");
     assertThat(meta.path("domain").asText()).isEqualTo("en.example.org");
     assertThat(meta.path("stream").asText()).isEqualTo("resource-purge");

@@ -200,10 +200,14 @@ class GroupConfigTest {
 
   @Test
   void durationsAndSizesAcceptEveryDocumentedForm() {
-    for (String d : List.of("250ms", "10s", "PT10S", "1500", "2m", "0.5s")) {
-      EventRelayerGroup g = keep(EventRelayerGroup.fromMap(map("closeTimeout", d)));
-      assertThat(g).isNotNull();
-    }
+    Map<String, Duration> durations = Map.of("250ms", Duration.ofMillis(250), "10s", Duration.ofSeconds(10),
+        "PT10S", Duration.ofSeconds(10), "1500", Duration.ofMillis(1500), "2m", Duration.ofMinutes(2),
+        "0.5s", Duration.ofMillis(500));
+    durations.forEach((text, expected) -> {
+      keep(EventRelayerGroup.fromMap(map("closeTimeout", text))); // accepted by the group
+      assertThat(org.eventrelayer.spi.Config.of("x", Map.of("d", text)).getDuration("d", Duration.ZERO))
+          .as(text).isEqualTo(expected);
+    });
     for (String size : List.of("4194304", "4MiB", "512KiB", "4mb")) {
       String svc = Groups.uniqueService();
       keep(EventRelayerGroup.fromMap(map("eventServices", map(svc, map("type", "scripted", "maxBatchBytes", size)))));

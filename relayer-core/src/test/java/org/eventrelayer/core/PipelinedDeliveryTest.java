@@ -36,11 +36,6 @@ class PipelinedDeliveryTest {
     final List<String> delivered = new CopyOnWriteArrayList<>();
 
     @Override
-    public SendResult send(Batch batch) throws Exception {
-      return begin(batch).await();
-    }
-
-    @Override
     public int maxInFlightBatches() {
       return 4;
     }
@@ -101,7 +96,7 @@ class PipelinedDeliveryTest {
         return Map.of();
       }
     };
-    EventService engine = DeliveryEngine.start(context, "async", transport);
+    EventService engine = DeliveryEngine.start(context, "async", c -> transport);
     try {
       org.eventrelayer.spi.DeliveryTracker tracker = new org.eventrelayer.spi.DeliveryTracker();
       int total = 5_000;

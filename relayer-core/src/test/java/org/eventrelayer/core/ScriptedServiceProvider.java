@@ -23,9 +23,11 @@ public final class ScriptedServiceProvider implements EventServiceProvider {
   @Override
   public EventService create(ServiceContext context) {
     ScriptedTransport t = new ScriptedTransport(context.name());
-    context.config().getString("label"); // a transport key, so tests can show unknown keys are rejected
     ScriptedTransport.INSTANCES.put(context.name(), t);
-    EventService service = DeliveryEngine.start(context, "scripted", t);
+    EventService service = DeliveryEngine.start(context, "scripted", transportContext -> {
+      transportContext.config().getString("label"); // a transport key, so tests can show unknown keys are rejected
+      return t;
+    });
     SERVICES.put(context.name(), service);
     return service;
   }

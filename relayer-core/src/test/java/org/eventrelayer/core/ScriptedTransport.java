@@ -13,7 +13,7 @@ import java.util.function.Function;
  * engine behaviour (retry, breaker, dead letters, close) can be driven exactly. Registered as type
  * {@code scripted}; each service finds its instance by service name in {@link #INSTANCES}.
  */
-final class ScriptedTransport implements Transport {
+final class ScriptedTransport implements SynchronousTransport {
 
   static final Map<String, ScriptedTransport> INSTANCES = new ConcurrentHashMap<>();
 

@@ -61,7 +61,7 @@ public final class HttpEventServiceProvider implements EventServiceProvider {
    */
   @Override
   public EventService create(ServiceContext context) {
-    HttpTransport transport = HttpTransport.create(context.name(), context.config());
-    return DeliveryEngine.start(context, NAME, transport);
+    return DeliveryEngine.start(context, NAME,
+        transportContext -> HttpTransport.create(transportContext.name(), transportContext.config()));
   }
 }

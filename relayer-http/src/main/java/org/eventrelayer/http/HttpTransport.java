@@ -25,7 +25,7 @@ import okio.BufferedSource;
 import org.eventrelayer.core.Batch;
 import org.eventrelayer.core.BatchEvent;
 import org.eventrelayer.core.SendResult;
-import org.eventrelayer.core.Transport;
+import org.eventrelayer.core.SynchronousTransport;
 import org.eventrelayer.spi.Config;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * (TLS), {@link UnknownHostException}, {@link InterruptedIOException} (cancelled while closing), or a plain
  * {@link IOException} (reset, truncated answer); the engine retries the batch and counts a breaker failure.
  */
-final class HttpTransport implements Transport {
+final class HttpTransport implements SynchronousTransport {
 
   private static final Logger log = LoggerFactory.getLogger(HttpTransport.class);
 

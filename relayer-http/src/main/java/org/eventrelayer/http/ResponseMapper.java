@@ -15,46 +15,40 @@ import org.eventrelayer.core.SendResult;
 import org.eventrelayer.core.SendResult.Outcome;
 
 /**
- * Turns an intake's answer into per-event outcomes, following the EventGate contract (DESIGN §2).
+ * Turns an intake's answer into per-event outcomes, following the EventGate contract. The table of answers and
+ * outcomes is the README's ("HTTP outcomes"), stated once there; in short:
  *
- * <table>
- * <caption>Status mapping</caption>
- * <tr><th>answer</th><th>outcome</th></tr>
- * <tr><td>201, 202, any other 2xx but 207</td><td>all delivered</td></tr>
- * <tr><td>207 {invalid, error}</td><td>listed {@code invalid} events dead-lettered, listed {@code error} events
- *     retried, the rest delivered (see "unmatched" below)</td></tr>
- * <tr><td>400 with per-event lists</td><td>listed {@code invalid} dead-lettered with their own reason, listed
- *     {@code error} retried, the rest dead-lettered too: a 400 means the intake took none</td></tr>
- * <tr><td>400 empty body</td><td>all dead-lettered: a client bug (empty, {@code []} or wrong content type)</td></tr>
- * <tr><td>400 other body</td><td>all dead-lettered</td></tr>
- * <tr><td>500 with per-event lists</td><td>as 207, except that unlisted events are retried, not delivered: a 500
- *     means none was accepted</td></tr>
- * <tr><td>500 request-level, other 5xx</td><td>all retried</td></tr>
- * <tr><td>429, 503</td><td>all retried, no sooner than {@code Retry-After} (seconds or HTTP-date) if given</td></tr>
- * <tr><td>3xx</td><td>all retried, reason names the redirect: redirects are never followed (a moved intake is a
- *     configuration problem, and following a POST redirect could leak headers to another host)</td></tr>
- * <tr><td>401, 403, 404 and every other 4xx</td><td>all retried (see below)</td></tr>
- * </table>
+ * <ul>
+ *   <li>2xx but 207: all delivered. 207: listed {@code invalid} dead-lettered, listed {@code error} retried, the
+ *       rest delivered.
+ *   <li>400 with lists: listed {@code invalid} dead-lettered, listed {@code error} retried (EventGate never lists
+ *       one in a 400; another intake may, and {@code error} means transient), the rest dead-lettered: a 400 took
+ *       none. 400 with another or an empty body: all dead-lettered.
+ *   <li>500 with lists: as 207, but unlisted events are retried: a 500 took none. 500 request-level, other 5xx,
+ *       429, 503 (no sooner than {@code Retry-After}), 3xx (never followed), other 4xx: all retried, a
+ *       circuit-breaker failure ({@link SendResult#retryAll}).
+ * </ul>
+ *
+ * <p><b>An answer that cannot be read or matched</b> (a 207 or 500 body over {@code maxResponseBytes}, a 207 that
+ * is not an {@code {invalid, error}} object or lists nothing, a listed entry that matches no event of the batch):
+ * the events it may concern get {@link SendResult.Outcome#UNKNOWN}. The engine then resends each of them once, in a
+ * batch half the size, without counting an attempt: the intake may have stored some of them, so each unreadable
+ * answer costs at most one duplicate per event, and halving narrows a too-large echo or an unmatched entry down to
+ * readable answers about the one event concerned. Events matched to an entry keep their outcome. Never a valid
+ * event dead-lettered because a neighbour's entry could not be read.
  *
  * <p><b>Other 4xx are retried, not dead-lettered.</b> EventGate answers only 400 for bad events; a 401, 403, 404,
  * 405, 408, 413 or 422 comes from the deployment around it (an expired token, a wrong path, a proxy's body limit)
  * and says nothing about the events themselves. Dead-lettering would throw away every event while an operator
- * fixes a token or a route. Retrying counts as a circuit-breaker failure, so the breaker opens, events wait in
- * the bounded queue (or overflow by policy, counted), the failure is visible in stats and logs with a reason that
- * names the status, and the engine's retry limits ({@code retry.maxAttempts} / {@code retry.maxAge}) still
- * dead-letter them in the end if the problem is never fixed. Nothing is lost silently either way.
- *
- * <p><b>Unmatched failures.</b> A 207 or 500 entry whose {@code event} is missing, is not JSON, or matches no event
- * of the batch (by {@code meta.id}, else by JSON content) cannot be attributed. Since it stands for some event
- * the intake did not take, every event of the batch that is not itself listed is then retried instead of counted
- * delivered: a duplicate is recoverable, a lost event is not. Likewise a 207 that lists no failure at all, or whose
- * body cannot be read (not JSON, or over {@code maxResponseBytes}), retries the whole batch.
+ * fixes a token or a route; retrying counts as a circuit-breaker failure, the failure is visible in stats and logs
+ * with a reason that names the status, and the retry limits ({@code retry.maxAttempts} / {@code retry.maxAge})
+ * still dead-letter them in the end if the problem is never fixed.
  */
 final class ResponseMapper {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_DETAIL = 160;
-  private static final long MAX_RETRY_AFTER_SECONDS = 86_400;
+  private static final long MAX_RETRY_AFTER_SECONDS = SendResult.MAX_RETRY_AFTER.toSeconds();
 
   private static final Map<Integer, String> PHRASES = Map.ofEntries(
       Map.entry(200, "OK"), Map.entry(201, "Created"), Map.entry(202, "Accepted"), Map.entry(204, "No Content"),
@@ -123,12 +117,13 @@ final class ResponseMapper {
 
   private SendResult multiStatus(Batch batch, Answer answer, String status) {
     if (answer.bodyTooLarge()) {
-      return SendResult.retryAll(status + ": body over maxResponseBytes (" + maxResponseBytes
+      return SendResult.unknownAll(status + ": body over maxResponseBytes (" + maxResponseBytes
           + "), cannot tell which events failed");
     }
     JsonNode body = parse(answer.body());
     if (!hasLists(body)) {
-      return SendResult.retryAll(status + ": body is not an {invalid, error} object, cannot tell which events failed");
+      return SendResult.unknownAll(status + ": body is not an {invalid, error} object, cannot tell which events "
+          + "failed");
     }
     return perEvent(batch, body, status, Outcome.DELIVERED);
   }
@@ -149,19 +144,22 @@ final class ResponseMapper {
   }
 
   private SendResult serverError(Batch batch, Answer answer, String status) {
-    if (!answer.bodyTooLarge()) {
-      JsonNode body = parse(answer.body());
-      if (hasLists(body)) {
-        return perEvent(batch, body, status, Outcome.RETRY);
-      }
-      return SendResult.retryAll(status + detail(body));
+    if (answer.bodyTooLarge()) {
+      // EventGate's request-level errors are small: an answer this large is a list of failed events.
+      return SendResult.unknownAll(status + ": body over maxResponseBytes (" + maxResponseBytes
+          + "), cannot tell which events failed");
     }
-    return SendResult.retryAll(status);
+    JsonNode body = parse(answer.body());
+    if (hasLists(body)) {
+      return perEvent(batch, body, status, Outcome.RETRY);
+    }
+    return SendResult.retryAll(status + detail(body));
   }
 
   /**
    * Applies the {@code invalid} and {@code error} lists of {@code body} to the batch; events not listed get
-   * {@code unlisted}, unless some entry could not be matched, in which case unlisted events are retried.
+   * {@code unlisted}, unless some entry could not be matched and {@code unlisted} is DELIVERED: then nobody can
+   * tell which unlisted event the entry stood for, and they are all UNKNOWN.
    */
   private static SendResult perEvent(Batch batch, JsonNode body, String status, Outcome unlisted) {
     int n = batch.size();
@@ -188,14 +186,15 @@ final class ResponseMapper {
       }
     }
     if (listed == 0 && unlisted == Outcome.DELIVERED) {
-      return SendResult.retryAll(status + ": lists no failed event, cannot tell which events failed");
+      return SendResult.unknownAll(status + ": lists no failed event, cannot tell which events failed");
     }
     SendResult.Builder result = SendResult.builder(n);
     String rest;
     Outcome restOutcome;
-    if (unmatched > 0 && unlisted != Outcome.INVALID) {
-      restOutcome = Outcome.RETRY;
-      rest = status + ": " + unmatched + " listed failure(s) match no event sent; retrying the unlisted events";
+    if (unmatched > 0 && unlisted == Outcome.DELIVERED) {
+      restOutcome = Outcome.UNKNOWN;
+      rest = status + ": " + unmatched + " listed failure(s) match no event sent; resending the unlisted events "
+          + "in smaller batches";
     } else {
       restOutcome = unlisted;
       rest = unlisted == Outcome.INVALID ? status + ": the intake rejected the whole request"
@@ -208,6 +207,8 @@ final class ResponseMapper {
         result.invalid(i, why);
       } else if (o == Outcome.RETRY) {
         result.retry(i, why);
+      } else if (o == Outcome.UNKNOWN) {
+        result.unknown(i, why);
       }
     }
     return result.build();
@@ -346,8 +347,8 @@ final class ResponseMapper {
   }
 
   /**
-   * A {@code Retry-After} value as a delay: delay-seconds or an HTTP-date (RFC 1123), at most a day, never
-   * negative.
+   * A {@code Retry-After} value as a delay: delay-seconds or an HTTP-date (RFC 1123), at most
+   * {@link SendResult#MAX_RETRY_AFTER} (the engine's cap, stated once), never negative.
    *
    * @return the delay, or {@code null} if absent or unreadable
    */

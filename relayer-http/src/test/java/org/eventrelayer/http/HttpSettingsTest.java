@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import org.eventrelayer.ConfigException;
+import org.eventrelayer.core.SendResult;
 import org.eventrelayer.spi.Config;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -144,7 +145,10 @@ class HttpSettingsTest {
     Instant now = Instant.parse("2015-10-21T07:28:00Z");
     assertThat(ResponseMapper.parseRetryAfter("120", now)).isEqualTo(Duration.ofSeconds(120));
     assertThat(ResponseMapper.parseRetryAfter(" 0 ", now)).isEqualTo(Duration.ZERO);
-    assertThat(ResponseMapper.parseRetryAfter("99999999999999", now)).isEqualTo(Duration.ofDays(1));
+    // Capped at the engine's one cap, one hour.
+    assertThat(ResponseMapper.parseRetryAfter("99999999999999", now)).isEqualTo(SendResult.MAX_RETRY_AFTER)
+        .isEqualTo(Duration.ofHours(1));
+    assertThat(ResponseMapper.parseRetryAfter("7200", now)).isEqualTo(Duration.ofHours(1));
     assertThat(ResponseMapper.parseRetryAfter("Wed, 21 Oct 2015 07:28:30 GMT", now))
         .isEqualTo(Duration.ofSeconds(30));
     assertThat(ResponseMapper.parseRetryAfter("Wed, 21 Oct 2015 07:00:00 GMT", now)).isEqualTo(Duration.ZERO);

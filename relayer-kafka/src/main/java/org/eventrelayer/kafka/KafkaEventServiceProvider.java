@@ -96,10 +96,12 @@ public final class KafkaEventServiceProvider implements EventServiceProvider {
    */
   @Override
   public EventService create(ServiceContext context) {
-    KafkaSettings settings = KafkaSettings.parse(context);
-    KafkaTransport transport = new KafkaTransport(settings, KafkaProducer::new);
-    transport.start();
-    // Kafka pays per batch for a round of acks: bigger batches than HTTP's default (the user's value wins).
-    return DeliveryEngine.start(context, NAME, transport, Map.of("maxBatchEvents", 5000)); // closes it on failure
+    // Kafka pays per batch for a round of acks: bigger batches than HTTP's default (the user's value wins). The
+    // transport sees the entry without the engine's keys, so every other key is ours or a producer property.
+    return DeliveryEngine.start(context, NAME, Map.of("maxBatchEvents", 5000), transportContext -> {
+      KafkaTransport transport = new KafkaTransport(KafkaSettings.parse(transportContext), KafkaProducer::new);
+      transport.start();
+      return transport;
+    });
   }
 }

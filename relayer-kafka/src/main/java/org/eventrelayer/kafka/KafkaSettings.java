@@ -1,7 +1,5 @@
 package org.eventrelayer.kafka;
 
-import org.eventrelayer.core.DeliveryEngine;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -18,7 +16,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 import org.eventrelayer.ConfigException;
-import org.eventrelayer.core.DeliveryEngine;
 import org.eventrelayer.spi.Config;
 import org.eventrelayer.spi.ServiceContext;
 
@@ -37,11 +34,6 @@ final class KafkaSettings {
   static final String SEND_TIMEOUT = "sendTimeout";
   static final Set<String> OWN_KEYS = Set.of(TOPIC, TOPIC_PREFIX, TOPIC_STRICT, KEY, SEND_TIMEOUT);
 
-  /**
-   * Keys of the service entry that the delivery engine reads itself; they are neither ours nor producer
-   * properties. Keep in step with {@code DeliveryEngine}. Producer configs that happen to start with an engine
-   * prefix ({@code retry.backoff.ms}, {@code retry.backoff.max.ms}) stay producer properties.
-   */
   /** Keys the group itself reads on every entry. */
   static final Set<String> GROUP_KEYS = Set.of("type", "class");
 
@@ -151,7 +143,7 @@ final class KafkaSettings {
     Map<String, Object> user = new LinkedHashMap<>();
     List<String> secrets = new ArrayList<>();
     for (String key : c.keys()) {
-      if (OWN_KEYS.contains(key) || GROUP_KEYS.contains(key) || DeliveryEngine.isEngineKey(key)) {
+      if (OWN_KEYS.contains(key) || GROUP_KEYS.contains(key)) {
         continue;
       }
       ConfigDef.ConfigKey kdef = defs.get(key);

@@ -100,9 +100,8 @@ final class KafkaTransport implements Transport {
     routes.put(stream, settings.routeFor(stream));
   }
 
-  /** Sends every event of {@code batch} as a record and maps each acknowledgement onto an outcome. */
-  @Override
-  public SendResult send(Batch batch) throws Exception {
+  /** {@link #begin} and {@link Flight#await}: sends a batch and waits for its outcomes (for tests). */
+  SendResult send(Batch batch) throws Exception {
     return begin(batch).await();
   }
 

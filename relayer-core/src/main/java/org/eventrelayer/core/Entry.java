@@ -1,0 +1,91 @@
+package org.eventrelayer.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.eventrelayer.spi.DeliveryTracker;
+import org.eventrelayer.spi.PendingEvent;
+
+/**
+ * One accepted event on its way. Created on a caller's thread (or by the spool), then owned by the worker (or
+ * the spool writer before it): only the coalescing followers are shared, guarded by the entry's monitor.
+ */
+final class Entry implements QueueItem {
+  final PendingEvent source; // null for a record read back from the spool
+  final DeliveryTracker tracker;
+  final String stream;
+  final int sizeHint;
+  final Generation generation;
+  final long acceptedNanos;
+  final long acceptedMillis; // with a spool only
+  BatchEvent event; // built on the worker (or the spool writer)
+  int attempts;
+  long dueNanos; // while waiting in the retry schedule: when to send it again
+  long retryOrder; // ties of dueNanos keep the order in which events were scheduled
+  int maxBatch = Integer.MAX_VALUE; // after an unreadable answer: the most events its next batch may hold
+  long seq = -1; // the spool record's, once written
+  String failure; // why the spool writer could not build it
+  String failureJson;
+  boolean isFinal;
+  String coalesceKey; // set while equal purges may follow this one
+  private List<DeliveryTracker> followers; // guarded by this; frozen once taken
+  private boolean taken; // guarded by this
+
+  Entry(PendingEvent source, int sizeHint, Generation generation, long acceptedNanos, long acceptedMillis) {
+    this(source, source.tracker(), source.stream(), sizeHint, generation, acceptedNanos, acceptedMillis);
+  }
+
+  Entry(PendingEvent source, DeliveryTracker tracker, String stream, int sizeHint, Generation generation,
+      long acceptedNanos, long acceptedMillis) {
+    this.source = source;
+    this.tracker = tracker;
+    this.stream = stream;
+    this.sizeHint = sizeHint;
+    this.generation = generation;
+    this.acceptedNanos = acceptedNanos;
+    this.acceptedMillis = acceptedMillis;
+  }
+
+  @Override
+  public long acceptedNanos() {
+    return acceptedNanos;
+  }
+
+  /** Lets an equal event offered later share this one's fate; false once the worker has taken this one. */
+  synchronized boolean follow(DeliveryTracker tracker) {
+    if (taken) {
+      return false;
+    }
+    if (followers == null) {
+      followers = new ArrayList<>(2);
+    }
+    followers.add(tracker);
+    return true;
+  }
+
+  /** Ends the window in which equal events may follow this one. */
+  synchronized void take() {
+    taken = true;
+  }
+
+  private synchronized List<DeliveryTracker> followers() {
+    return followers == null ? List.of() : followers;
+  }
+
+  void followersDelivered() {
+    for (DeliveryTracker t : followers()) {
+      t.delivered();
+    }
+  }
+
+  void followersDeadLettered(String reason) {
+    for (DeliveryTracker t : followers()) {
+      t.deadLettered(reason);
+    }
+  }
+
+  void followersDropped(String reason) {
+    for (DeliveryTracker t : followers()) {
+      t.dropped(reason);
+    }
+  }
+}
