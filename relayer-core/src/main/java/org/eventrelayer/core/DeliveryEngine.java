@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * bounds and coalescing, lock-free, never blocking), {@link SendLoop} (the one worker thread: batching, sending,
  * outcomes), {@link RetrySchedule} and {@link BreakerPolicy} (when to send again), {@link EventBuilder}
  * (serialization and signing), {@link Verdicts} (making events final), {@link ServiceCounters} (stats) and a
- * {@link Spool} ({@link DiskSpool} with {@code spoolDir}, else the no-op {@link MemorySpool}). A transport only
+ * {@link Spool} ({@link MappedEventSpool} with {@code spoolDir}, else the no-op {@link MemorySpool}). A transport only
  * turns a batch into a request and the answer into per-event outcomes ({@link Transport}).
  *
  * <p><b>Spool</b> ({@code spoolDir} set, {@code overflow: spool}): {@link #offer} still does no I/O; it hands the
@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
 public final class DeliveryEngine implements EventService {
 
   private static final Logger log = LoggerFactory.getLogger(DeliveryEngine.class);
-  static final String LEFT_IN_SPOOL = DiskSpool.LEFT_IN_SPOOL;
+  static final String LEFT_IN_SPOOL = MappedEventSpool.LEFT_IN_SPOOL;
   /** What close() keeps of its budget for the work after the worker stopped (stats, log line). */
   private static final long CLOSE_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
@@ -55,7 +55,7 @@ public final class DeliveryEngine implements EventService {
     this.transport = transport;
     EventBuilder builder = new EventBuilder(ctx.settings);
     this.policy = new BreakerPolicy(ctx.name, ctx.settings, openSpool ? "spool" : "queue", ctx.counters::lastError);
-    this.spool = openSpool ? DiskSpool.open(ctx, builder, policy::state) : new MemorySpool();
+    this.spool = openSpool ? MappedEventSpool.open(ctx, builder) : new MemorySpool();
     Verdicts verdicts = new Verdicts(ctx, deadLetters, spool);
     this.admission = new Admission(ctx, verdicts, policy::state);
     this.loop = new SendLoop(ctx, transport, policy, builder, verdicts, admission, spool);
@@ -302,17 +302,17 @@ public final class DeliveryEngine implements EventService {
 
   /** Corrupt stretches skipped in the spool (when opening it, and when reading records back), for tests. */
   long spoolCorruptRegions() {
-    return spool instanceof DiskSpool d ? d.corruptRegions() : 0;
+    return spool instanceof MappedEventSpool d ? d.corruptRegions() : 0;
   }
 
   /** Bytes the spool holds or has reserved, for tests. */
   long spoolUsedBytes() {
-    return spool instanceof DiskSpool d ? d.usedBytes() : 0;
+    return spool instanceof MappedEventSpool d ? d.usedBytes() : 0;
   }
 
   /** The spool's directory, or {@code null}. */
   java.nio.file.Path spoolDirectory() {
-    return spool instanceof DiskSpool d ? d.dir() : null;
+    return spool instanceof MappedEventSpool d ? d.dir() : null;
   }
 
   @Override

@@ -7,8 +7,8 @@ import org.eventrelayer.Refusal;
 import org.eventrelayer.spi.PendingEvent;
 
 /**
- * Where accepted events are kept durable between the caller and the destination: {@link DiskSpool} (the segment
- * log, {@code spoolDir} set) or {@link MemorySpool} (memory mode: nothing is kept, every method a no-op or the
+ * Where accepted events are kept durable between the caller and the destination: {@link MappedEventSpool} (the
+ * memory-mapped spool, {@code spoolDir} set) or {@link MemorySpool} (memory mode: nothing is kept, every method a no-op or the
  * memory answer). The engine calls it from three kinds of threads, as each method says: callers ({@link #offer}),
  * the worker, and {@code close()}. An implementation with its own writer thread starts it in {@link #start()}.
  *

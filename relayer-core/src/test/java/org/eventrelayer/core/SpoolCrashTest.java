@@ -147,7 +147,7 @@ class SpoolCrashTest {
     assertThat(received.values()).allMatch(n -> n == 1);
     // 4. A clean close after a full delivery leaves no segment behind.
     try (Stream<Path> files = Files.walk(spoolDir)) {
-      assertThat(files.filter(p -> p.toString().endsWith(SpoolLog.SEGMENT_SUFFIX))).isEmpty();
+      assertThat(files.filter(p -> p.toString().endsWith(".seg"))).isEmpty();
     }
   }
 

@@ -9,7 +9,6 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
-import org.eventrelayer.core.RateLimitedLogger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +50,7 @@ public final class MappedSpool implements AutoCloseable {
   private final RecoveryReport recovery;
   private final FinalRanges finals;
   private final LongAdder[] refused = new LongAdder[Refusal.values().length];
-  private final RateLimitedLogger rateLimited = new RateLimitedLogger(log, Duration.ofSeconds(30));
+  private final LogThrottle rateLimited = new LogThrottle(log, Duration.ofSeconds(30));
   private final SpoolReader reader;
   private final Thread preparer;
   /** Every open segment, oldest first: recovered ones, then the ones appended to. Guarded by {@code this}. */
@@ -408,6 +407,19 @@ public final class MappedSpool implements AutoCloseable {
     return false;
   }
 
+  /** At close: the segment appended to goes too if everything in it is final (a clean close leaves no file). */
+  private void retireCurrentIfFinal() throws IOException {
+    Segment c = current;
+    long end = nextSeq();
+    if (reader.nextSeq() < end || !finals.allFinal(c.baseSeq, end)) {
+      return;
+    }
+    synchronized (this) {
+      segments.remove(c);
+    }
+    store.retire(c);
+  }
+
   /**
    * Closes the spool: stops appends (later ones are refused with {@link Refusal#CLOSED}), writes the checkpoint,
    * forces everything to the device and releases the directory. Records not final stay for the next open. Call it
@@ -430,6 +442,7 @@ public final class MappedSpool implements AutoCloseable {
     try {
       force();
       checkpoint();
+      retireCurrentIfFinal();
     } finally {
       synchronized (this) {
         for (Segment seg : segments) {

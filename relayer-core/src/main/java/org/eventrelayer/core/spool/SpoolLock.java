@@ -91,8 +91,8 @@ final class SpoolLock implements AutoCloseable {
   }
 
   private static SpoolLockedException locked(Path dir, String holder) {
-    return new SpoolLockedException("spool directory " + dir + " is in use by another spool"
-        + (holder.isEmpty() ? "" : " (" + holder + ")") + "; each spool needs a directory of its own");
+    return new SpoolLockedException("spool directory " + dir + " is in use by another relayer"
+        + (holder.isEmpty() ? "" : " (" + holder + ")") + "; each event service needs a spool directory of its own");
   }
 
   @Override

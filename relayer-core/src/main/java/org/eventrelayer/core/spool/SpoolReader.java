@@ -94,8 +94,8 @@ public final class SpoolReader {
     return s.number < segment.number;
   }
 
-  /** The number after the last new record read: every number below it was published. */
-  long nextSeq() {
+  /** The number after the last new record read (0 before any): every number below it was appended. */
+  public long nextSeq() {
     return nextSeq;
   }
 }

@@ -9,8 +9,8 @@ import java.util.Objects;
  */
 public final class SpoolSettings {
 
-  /** The smallest segment: a segment must hold many records for the one-add reservation to pay. */
-  public static final long MIN_SEGMENT_BYTES = 64 * 1024;
+  /** The smallest segment: one page. */
+  public static final long MIN_SEGMENT_BYTES = 4096;
   /** The largest segment: offsets in a segment are ints. */
   public static final long MAX_SEGMENT_BYTES = 1L << 30;
 
@@ -71,13 +71,13 @@ public final class SpoolSettings {
       return this;
     }
 
-    /** Most bytes the segment files may take together (default 1 GiB); at least 4 segments. */
+    /** Most bytes the segment files may take together (default 1 GiB); at least 2 segments. */
     public Builder maxBytes(long maxBytes) {
       this.maxBytes = maxBytes;
       return this;
     }
 
-    /** The size of every segment file (default 16 MiB), from 64 KiB to 1 GiB, a multiple of 8. */
+    /** The size of every segment file (default 16 MiB), from 4 KiB to 1 GiB, a multiple of 8. */
     public Builder segmentBytes(long segmentBytes) {
       this.segmentBytes = segmentBytes;
       return this;
@@ -99,8 +99,8 @@ public final class SpoolSettings {
         throw new IllegalArgumentException("segmentBytes must be a multiple of 8 from " + MIN_SEGMENT_BYTES
             + " to " + MAX_SEGMENT_BYTES + ", was " + segmentBytes);
       }
-      if (maxBytes < 4 * segmentBytes) {
-        throw new IllegalArgumentException("maxBytes must be at least 4 x segmentBytes (" + 4 * segmentBytes
+      if (maxBytes < 2 * segmentBytes) {
+        throw new IllegalArgumentException("maxBytes must be at least 2 x segmentBytes (" + 2 * segmentBytes
             + "), was " + maxBytes);
       }
       if (forceInterval.isNegative()) {
