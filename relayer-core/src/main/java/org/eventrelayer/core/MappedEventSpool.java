@@ -371,8 +371,8 @@ final class MappedEventSpool implements Spool {
 
   private static void release(Entry e) {
     e.generation.leave();
-    e.tracker.dropped(LEFT_IN_SPOOL);
-    e.followersDropped(LEFT_IN_SPOOL);
+    e.tracker.spooled(LEFT_IN_SPOOL);
+    e.followersSpooled(LEFT_IN_SPOOL);
   }
 
   @Override

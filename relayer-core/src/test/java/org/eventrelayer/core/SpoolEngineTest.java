@@ -171,8 +171,7 @@ class SpoolEngineTest {
     EventRelayer r = first.getRelayer(CHANNEL);
     List<RelayResult> results = new ArrayList<>();
     for (int i = 0; i < 15; i++) {
-      results.add(r.notifyMulti(CHANNEL, Groups.urls(i * 20, 20)));
-      engine().awaitDurable(PATIENCE);
+      results.add(r.notifyMulti(CHANNEL, Groups.urls(i * 20, 20))); // durable on return: no awaitDurable
     }
     assertThat(results).allMatch(RelayResult::allAccepted);
 
@@ -181,9 +180,13 @@ class SpoolEngineTest {
     assertThat(closed.dropped()).isZero(); // ...but nothing was dropped
     assertThat(closed.spooled()).isEqualTo(300);
     assertThat(closed.accountedFor()).isEqualTo(closed.accepted()).isEqualTo(300);
-    DeliveryReport report = results.get(0).awaitDelivery(PATIENCE).orElseThrow();
-    assertThat(report.delivered()).isZero();
-    assertThat(report.firstFailure()).isEqualTo(DeliveryEngine.LEFT_IN_SPOOL);
+    for (RelayResult res : results) { // every future completes, saying where its events are
+      DeliveryReport report = res.awaitDelivery(PATIENCE).orElseThrow();
+      assertThat(report.delivered()).isZero();
+      assertThat(report.spooled()).isEqualTo(20);
+      assertThat(report.dropped()).isZero();
+      assertThat(report.firstFailure()).isEqualTo(DeliveryEngine.LEFT_IN_SPOOL);
+    }
     assertThat(Thread.getAllStackTraces().keySet()).noneMatch(
         t -> t.isAlive() && t.getName().startsWith("eventrelayer-" + service + "-"));
 
@@ -203,6 +206,40 @@ class SpoolEngineTest {
     assertThat(second.close(PATIENCE)).isTrue();
     assertThat(up.received).hasSize(305);
     assertThat(segments()).isEmpty();
+  }
+
+  @Test
+  void equalPurgesWaitingInTheSpoolAreCoalescedAndEveryFutureCompletes() throws Exception {
+    java.util.concurrent.CountDownLatch sending = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Intake up = new Intake();
+    up.up.set(true);
+    EventRelayerGroup g = group(spooled(), b -> {
+      sending.countDown();
+      try {
+        release.await(); // the worker is busy with this batch: what comes meanwhile waits in the spool
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return up.answer(b);
+    });
+    EventRelayer r = g.getRelayer(CHANNEL);
+    assertThat(r.notifyMulti(CHANNEL, Groups.urls(0, 1)).allAccepted()).isTrue();
+    assertThat(sending.await(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    List<RelayResult> same = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      same.add(r.notifyMulti(CHANNEL, Groups.urls(7, 1)));
+    }
+    assertThat(stats(g).coalesced()).isEqualTo(2);
+    release.countDown();
+    assertThat(g.flush(PATIENCE)).isTrue();
+    assertThat(up.received).containsEntry("https://en.example.org/wiki/Page_7", 1);
+    for (RelayResult res : same) {
+      assertThat(res.awaitDelivery(PATIENCE).orElseThrow().allDelivered()).isTrue();
+    }
+    ServiceStats s = stats(g);
+    assertThat(s.accepted()).isEqualTo(4);
+    assertThat(s.accountedFor()).isEqualTo(s.accepted());
   }
 
   @Test
