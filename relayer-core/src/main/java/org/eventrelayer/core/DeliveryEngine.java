@@ -23,15 +23,14 @@ import org.slf4j.LoggerFactory;
  * {@link Spool} ({@link MappedEventSpool} with {@code spoolDir}, else the no-op {@link MemorySpool}). A transport only
  * turns a batch into a request and the answer into per-event outcomes ({@link Transport}).
  *
- * <p><b>Spool</b> ({@code spoolDir} set, {@code overflow: spool}): {@link #offer} still does no I/O; it hands the
- * event to the spool writer thread, which makes it durable before the worker may send it. The window of loss with
- * the spool on: an accepted event is lost by a crash of the process ({@code kill -9}) only while it waits in the
- * hand-off to the spool writer (at most {@code queueCapacity} events, normally one group commit: milliseconds); by
- * a crash of the operating system or a power loss, in addition, while it is written but not yet forced: with
- * {@code spool.fsync: batch} that is the same group commit, with {@code spool.fsync: interval} up to
- * {@code spool.fsyncInterval}. {@link #awaitDurable} waits for the window to close. Delivery is at-least-once:
- * after a crash, the events that were in flight are sent again; their {@code meta.id} lets consumers drop the
- * duplicates. {@link #close} drops nothing that is durable: it stays in the spool, counted as spooled.
+ * <p><b>Spool</b> ({@code spoolDir} set, {@code overflow: spool}): {@link #offer} writes the event's record into a
+ * memory-mapped segment on the caller's thread (no system call, no wait: see {@link MappedEventSpool}) and returns
+ * only then, so an accepted event survives a crash of the process ({@code kill -9}, an OOM kill, a JVM crash). A
+ * crash of the operating system or a power loss can lose what was not yet forced to the device: with
+ * {@code spool.fsync: batch} the worker forces before it sends, with {@code spool.fsync: interval} the spool's
+ * thread forces every {@code spool.fsyncInterval}; {@link #awaitDurable} forces at once. Delivery is
+ * at-least-once: after a crash, the events that were in flight are sent again; their {@code meta.id} lets consumers
+ * drop the duplicates. {@link #close} drops nothing that is in the spool: it stays, counted as spooled.
  */
 public final class DeliveryEngine implements EventService {
 
@@ -185,11 +184,12 @@ public final class DeliveryEngine implements EventService {
   }
 
   /**
-   * Waits until every event accepted before this call is in the spool: written to its segment file (which a crash
-   * of the process cannot undo) and, with {@code spool.fsync: batch}, forced to the device.
+   * With a spool, every accepted event is in it already when {@code notify} returns (it survives {@code kill -9});
+   * this waits until everything accepted before the call is also forced to the device ({@code fsync}), the level
+   * that survives an operating-system crash or power loss.
    *
-   * @return {@code true} if every such event is durable (or final), {@code false} if the deadline passed first or
-   *     the service has no spool
+   * @return {@code true} once forced, {@code false} if the deadline passed first, the force failed, or the service
+   *     has no spool
    */
   @Override
   public boolean awaitDurable(Duration timeout) {

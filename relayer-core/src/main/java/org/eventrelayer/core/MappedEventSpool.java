@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * an {@link Entry} without the event) and, for coalescing, the purges not yet read by key: an equal purge offered
  * meanwhile follows the one in the spool instead of being written again.
  *
- * <p>Threads: {@link #offer} on callers; {@link #awaitDurable} on callers (it forces, which blocks on the disk);
+ * <p>Threads: {@link #offer} on callers; {@link #awaitDurable} on callers (it waits for the spool's thread to force);
  * everything else on the worker, except {@link #finished}, which may run on the thread dropping an event.
  */
 final class MappedEventSpool implements Spool {
@@ -189,14 +189,23 @@ final class MappedEventSpool implements Spool {
     }
   }
 
+  /**
+   * Every accepted event is in the spool already (a crash of the process cannot lose it); this waits for the
+   * spool's thread to force it to the device, the level that survives an operating-system crash or power loss.
+   */
   @Override
   public boolean awaitDurable(Duration timeout) {
     try {
-      spool.force();
+      spool.forceAsync().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
       return true;
-    } catch (IOException e) {
+    } catch (java.util.concurrent.TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (java.util.concurrent.ExecutionException e) {
       ctx.rateLimited.warn("spool-force", "eventrelayer service '{}': cannot force the spool {}: {}", ctx.name,
-          spool.dir(), e.toString());
+          spool.dir(), e.getCause().toString());
       return false;
     }
   }

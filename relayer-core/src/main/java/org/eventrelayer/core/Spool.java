@@ -62,7 +62,7 @@ interface Spool {
    */
   void leave(List<Entry> left, Verdicts verdicts);
 
-  /** Waits until every event accepted before the call is durable; {@code false} without a spool. */
+  /** Waits until every event accepted before the call is forced to the device; {@code false} without a spool. */
   boolean awaitDurable(Duration timeout);
 
   /** Whether {@code close()} should let a send finish rather than cut it: nothing is lost by waiting. */

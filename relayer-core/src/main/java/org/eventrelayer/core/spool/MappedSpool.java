@@ -56,6 +56,9 @@ public final class MappedSpool implements AutoCloseable {
   /** Every open segment, oldest first: recovered ones, then the ones appended to. Guarded by {@code this}. */
   private final Deque<Segment> segments = new ArrayDeque<>();
 
+  /** Callers waiting for the spool's thread to force: completed by it. */
+  private final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CompletableFuture<Void>> forceWanted =
+      new java.util.concurrent.atomic.AtomicReference<>();
   private volatile Segment current;
   /** Segments prepared ahead, taken by {@link #roll}. Guarded by {@code this}; the count is read without it. */
   private final Deque<Segment> spares = new ArrayDeque<>();
@@ -328,8 +331,38 @@ public final class MappedSpool implements AutoCloseable {
     }
   }
 
+  /**
+   * Asks the spool's thread to {@link #force()}; the future completes once everything appended before this call
+   * is on the device (exceptionally if the force failed). Never blocks the caller.
+   */
+  public java.util.concurrent.CompletableFuture<Void> forceAsync() {
+    java.util.concurrent.CompletableFuture<Void> mine = new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<Void> wanted = forceWanted.compareAndExchange(null, mine);
+    LockSupport.unpark(preparer);
+    if (wanted == null) {
+      return mine;
+    }
+    // A force was asked for and may have started before this call's appends: wait for the one after it.
+    return wanted.handle((v, e) -> null).thenCompose(v -> forceAsync());
+  }
+
+  private void forceIfWanted() {
+    java.util.concurrent.CompletableFuture<Void> wanted = forceWanted.get();
+    if (wanted == null) {
+      return;
+    }
+    try {
+      force();
+      forceWanted.set(null);
+      wanted.complete(null);
+    } catch (IOException | RuntimeException e) {
+      forceWanted.set(null);
+      wanted.completeExceptionally(e);
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------------------
-  // The spool's thread: prepares the next segments, forces on an interval.
+  // The spool's thread: prepares the next segments, forces on an interval or when asked.
 
   private void addSpare(Segment s) throws IOException {
     Segment c;
@@ -354,6 +387,7 @@ public final class MappedSpool implements AutoCloseable {
     while (!closed) {
       boolean more = false;
       try {
+        forceIfWanted();
         more = prepare();
         if (intervalNanos > 0 && System.nanoTime() - nextForce >= 0) {
           nextForce = System.nanoTime() + intervalNanos;
@@ -436,6 +470,10 @@ public final class MappedSpool implements AutoCloseable {
     LockSupport.unpark(preparer);
     try {
       preparer.join(10_000);
+      java.util.concurrent.CompletableFuture<Void> wanted = forceWanted.getAndSet(null);
+      if (wanted != null) {
+        wanted.completeExceptionally(new IOException("spool closed")); // close() forces below
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
