@@ -48,6 +48,8 @@ final class MappedEventSpool implements Spool {
   private final SpoolReader reader;
   private final SpoolRun run = new SpoolRun();
   private final AtomicBoolean runQueued = new AtomicBoolean();
+  /** The worker holds as many events in memory as queueCapacity/queueBytes allow: the rest waits in the spool. */
+  private volatile boolean memoryFull;
   /** Who waits on each record appended by this run and not read back yet, by sequence number. */
   private final ConcurrentHashMap<Long, Entry> waiting = new ConcurrentHashMap<>();
   /** Purges in the spool not read back yet, by coalescing key. */
@@ -183,7 +185,7 @@ final class MappedEventSpool implements Spool {
 
   /** Puts the marker of records to read on the worker's queue, unless it is there. */
   private void queueRun() {
-    if (runQueued.compareAndSet(false, true)) {
+    if (!memoryFull && runQueued.compareAndSet(false, true)) {
       ctx.queue.add(run);
       ctx.wakeIfIdle();
     }
@@ -219,6 +221,13 @@ final class MappedEventSpool implements Spool {
    */
   @Override
   public Entry read(SpoolRun marker) throws IOException {
+    if (counters.queued.get() + counters.inFlight() >= ctx.settings.queueCapacity
+        || counters.queuedBytes.get() >= ctx.settings.queueBytes) {
+      memoryFull = true; // read on once events became final (see checkpoint)
+      ctx.queue.poll();
+      runQueued.set(false);
+      return null;
+    }
     while (true) {
       SpooledRecord r = stashed != null ? stashed : reader.next();
       stashed = null;
@@ -312,6 +321,11 @@ final class MappedEventSpool implements Spool {
 
   @Override
   public void checkpoint() {
+    if (memoryFull && counters.queued.get() + counters.inFlight() < ctx.settings.queueCapacity
+        && counters.queuedBytes.get() < ctx.settings.queueBytes) {
+      memoryFull = false;
+      queueRun();
+    }
     synchronized (finalLock) {
       if (!finishedSinceCheckpoint) {
         return;
@@ -333,7 +347,7 @@ final class MappedEventSpool implements Spool {
 
   @Override
   public boolean drained() {
-    return !runQueued.get() && stashed == null;
+    return !runQueued.get() && !memoryFull && stashed == null;
   }
 
   /** On exit: every event not final stays in the spool, counted as spooled; whoever waits on it is told. */
