@@ -26,7 +26,7 @@ import net.jqwik.api.constraints.Size;
  * records ever come out, every record the damage did not touch does, and across a whole spool every record is
  * either replayed or counted as lost.
  */
-class MappedSpoolFormatProperties {
+class MappedSpoolFormatPropertiesTest {
 
   @Provide
   Arbitrary<List<byte[]>> payloads() {
