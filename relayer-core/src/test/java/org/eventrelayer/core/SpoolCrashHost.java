@@ -19,7 +19,9 @@ import org.eventrelayer.RelayResult;
  * waits for durability ({@code awaitDurable}): an accepted purge is in the spool already. It relays, as fast as it
  * can, until killed.
  *
- * <p>Arguments: spool directory, service name, batches the intake confirms, first URL index.
+ * <p>Arguments: spool directory, service name, batches the intake confirms, first URL index, and optionally a number
+ * of notifying threads. With threads, thread {@code t} notifies one purge per call, URL index {@code first + t *
+ * 1,000,000 + i}, and prints {@code ACK t n} every 256 calls once its first {@code n} purges were accepted.
  */
 public final class SpoolCrashHost {
 
@@ -53,6 +55,10 @@ public final class SpoolCrashHost {
         "spool.segmentBytes", "1MiB"));
     EventRelayer relayer = group.getRelayer("cdn-url-purges");
     out.println("STARTED " + group.serviceStats().get(service).accepted());
+    if (args.length > 4) {
+      burst(relayer, first, Integer.parseInt(args[4]), out);
+      return;
+    }
     for (int i = first; ; i += 20) {
       RelayResult r = relayer.notifyMulti("cdn-url-purges", Groups.urls(i, 20));
       if (!r.allAccepted()) {
@@ -60,6 +66,25 @@ public final class SpoolCrashHost {
         return;
       }
       out.println("ACCEPTED " + (i + 19));
+    }
+  }
+
+  private static void burst(EventRelayer relayer, int first, int threads, PrintStream out) {
+    for (int t = 0; t < threads; t++) {
+      int base = first + t * 1_000_000;
+      int thread = t;
+      new Thread(() -> {
+        for (int i = 0; ; i++) {
+          RelayResult r = relayer.notifyMulti("cdn-url-purges", Groups.urls(base + i, 1));
+          if (!r.allAccepted()) {
+            out.println("REFUSED " + r.refused());
+            return;
+          }
+          if ((i & 255) == 255) {
+            out.println("ACK " + thread + " " + (i + 1));
+          }
+        }
+      }, "notifier-" + t).start();
     }
   }
 

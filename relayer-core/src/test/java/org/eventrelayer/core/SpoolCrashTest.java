@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -142,6 +143,61 @@ class SpoolCrashTest {
     try (Stream<Path> files = Files.walk(spoolDir)) {
       assertThat(files.filter(p -> p.toString().endsWith(".seg"))).isEmpty();
     }
+  }
+
+  @Test
+  void everyPurgeAcceptedByEightNotifyingThreadsSurvivesAKillAtARandomPointMidBurst() throws Exception {
+    String service = "crash8" + Groups.uniqueService();
+    long killAt = java.util.concurrent.ThreadLocalRandom.current().nextLong(20_000, 40_000);
+    ChildJvm host = ChildJvm.start(SpoolCrashHost.class, logs.resolve("eight.log"), spoolDir.toString(), service,
+        "0", "0", "8");
+    try {
+      await().atMost(PATIENCE).until(() -> acked(host).values().stream().mapToLong(n -> n).sum() >= killAt
+          || !host.isAlive());
+      assertThat(host.isAlive()).as("host died early: %s", Files.readString(logs.resolve("eight.log"))).isTrue();
+    } finally {
+      host.kill();
+    }
+    assertThat(host.lines()).noneMatch(l -> l.startsWith("REFUSED"));
+    Map<Integer, Long> acked = acked(host);
+
+    Map<String, Integer> received = new ConcurrentHashMap<>();
+    ScriptedTransport.PRESETS.put(service, b -> {
+      for (BatchEvent e : b.events()) {
+        received.merge(uriOf(e), 1, Integer::sum);
+      }
+      return SendResult.delivered();
+    });
+    EventRelayerGroup replay = Groups.purgeGroup(service, Map.of(), Map.of("spoolDir", spoolDir.toString()));
+    try {
+      assertThat(replay.flush(PATIENCE)).isTrue();
+      ServiceStats s = replay.serviceStats().get(service);
+      assertThat(s.dropped()).as(s.toString()).isZero();
+      assertThat(s.delivered()).isEqualTo(s.accepted());
+    } finally {
+      assertThat(replay.close(PATIENCE)).isTrue();
+    }
+    Set<String> missing = new HashSet<>();
+    for (Map.Entry<Integer, Long> e : acked.entrySet()) {
+      missing.addAll(range(e.getKey() * 1_000_000L, e.getKey() * 1_000_000L + e.getValue() - 1));
+    }
+    long accepted = missing.size();
+    missing.removeAll(received.keySet());
+    System.out.printf("kill -9 proof, 8 threads: killed after %d accepted purges (target %d), replayed %d, missing "
+        + "%d%n", accepted, killAt, received.size(), missing.size());
+    assertThat(accepted).isGreaterThanOrEqualTo(killAt);
+    assertThat(missing).isEmpty();
+  }
+
+  private static Map<Integer, Long> acked(ChildJvm host) {
+    Map<Integer, Long> out = new HashMap<>();
+    for (String line : host.lines()) {
+      if (line.startsWith("ACK ")) {
+        String[] f = line.split(" ");
+        out.merge(Integer.parseInt(f[1]), Long.parseLong(f[2]), Math::max);
+      }
+    }
+    return out;
   }
 
   private static String uriOf(BatchEvent e) {
