@@ -368,13 +368,7 @@ final class MappedEventSpool implements Spool {
       }
     }
     runQueued.set(true); // nothing may queue the marker any more
-    for (Entry e : waiting.values()) {
-      e.take();
-      release(e);
-      kept++;
-    }
-    waiting.clear();
-    waitingByKey.clear();
+    kept += releaseWaiting();
     try {
       synchronized (finalLock) {
         spool.close();
@@ -382,6 +376,7 @@ final class MappedEventSpool implements Spool {
     } catch (IOException e) {
       log.warn("eventrelayer service '{}': error closing the spool {}: {}", ctx.name, spool.dir(), e.toString());
     }
+    kept += releaseWaiting(); // appended by a caller that passed the closed check just before the close
     long replayLeft = counters.spooled.get() - kept;
     if (counters.spooled.get() > 0) {
       log.info("eventrelayer service '{}': {} event(s) stay in the spool {} for the next start", ctx.name,
@@ -390,6 +385,20 @@ final class MappedEventSpool implements Spool {
     if (replayLeft > 0) {
       recoveredGeneration.leave(replayLeft); // replayed records not read back: nobody waits on them
     }
+  }
+
+  /** Tells whoever waits on a record not read back that it stays in the spool. */
+  private long releaseWaiting() {
+    long n = 0;
+    for (java.util.Iterator<Entry> it = waiting.values().iterator(); it.hasNext(); ) {
+      Entry e = it.next();
+      it.remove();
+      e.take();
+      release(e);
+      n++;
+    }
+    waitingByKey.clear();
+    return n;
   }
 
   private static void release(Entry e) {

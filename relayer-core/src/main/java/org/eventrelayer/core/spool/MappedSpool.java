@@ -179,7 +179,15 @@ public final class MappedSpool implements AutoCloseable {
         int index = (int) (state >>> 32);
         if (at + size <= s.limit) {
           long seq = s.baseSeq + index;
-          RecordFormat.write(s.map, (int) at, RecordFormat.TYPE_DATA, seq, payload, off, len, scratch);
+          try {
+            RecordFormat.write(s.map, (int) at, RecordFormat.TYPE_DATA, seq, payload, off, len, scratch);
+          } catch (InternalError e) { // a page the file system could not allocate (disk full): nothing left here
+            s.holes = true; // the reader skips the unpublished space; the next start counts it
+            notReady = Refusal.UNAVAILABLE;
+            rateLimited.error("spool-fault", "eventrelayer spool {}: a write into the mapping failed: {}", dir,
+                e.toString());
+            return refuse(Refusal.UNAVAILABLE);
+          }
           return seq;
         }
         if (at <= s.limit) { // this reservation crossed the end: it closes the segment
@@ -273,11 +281,11 @@ public final class MappedSpool implements AutoCloseable {
    * (moving those with damaged bytes aside). No fsync: a process crash keeps it; {@link #force()} forces it.
    * Consumer thread only.
    *
-   * @return the bytes freed
+   * @return the bytes of the segment files removed
    */
   public long checkpoint() throws IOException {
     checkpoint.write(finals.watermark(), finals.pairs(SpoolCheckpoint.MAX_FINALS), reader.nextSeq());
-    long before = store.usedBytes();
+    long freed = 0;
     List<Segment> done = new ArrayList<>();
     synchronized (this) {
       for (Segment s : segments) {
@@ -289,6 +297,7 @@ public final class MappedSpool implements AutoCloseable {
       segments.removeAll(done);
     }
     for (Segment s : done) {
+      freed += s.map.capacity();
       Path moved = store.retire(s);
       if (moved != null) {
         log.warn("eventrelayer spool {}: moved segment {} aside to {}: it holds damaged bytes", dir, s, moved);
@@ -297,7 +306,7 @@ public final class MappedSpool implements AutoCloseable {
     if (!done.isEmpty()) {
       LockSupport.unpark(preparer); // room for a spare again
     }
-    return before - store.usedBytes();
+    return freed;
   }
 
   // ---------------------------------------------------------------------------------------------------------

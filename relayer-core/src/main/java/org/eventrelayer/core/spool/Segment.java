@@ -42,6 +42,8 @@ final class Segment {
   volatile int sealedAt = -1;
   /** The segment appended to after this one, once there is one. */
   volatile Segment next;
+  /** An append failed after reserving its space (a fault in the mapping): a reader skips unpublished space. */
+  volatile boolean holes;
   /** Set by recovery: holds damaged bytes, so it is moved aside instead of deleted once final. */
   volatile boolean damaged;
   /** How far {@link #touch} got; the spool's thread only. */

@@ -22,6 +22,7 @@ public final class SpoolReader {
   private ByteBuffer view;
   private int pos = Segment.HEADER;
   private long nextSeq;
+  private final RecordFormat.Scratch scratch = new RecordFormat.Scratch();
 
   SpoolReader(List<Segment> recovered, Segment first, FinalRanges finals) {
     this.recovered = new ArrayDeque<>(recovered);
@@ -45,7 +46,10 @@ public final class SpoolReader {
     while (true) {
       long word = RecordFormat.publishedWord(view, pos);
       if (word == 0) {
-        return null; // not published yet
+        if (!segment.holes || !skipHole()) {
+          return null; // not published yet
+        }
+        continue;
       }
       int length = (int) word;
       if (view.getInt(pos + 12) == RecordFormat.TYPE_END) {
@@ -64,6 +68,22 @@ public final class SpoolReader {
       nextSeq = seq + 1;
       return new SpooledRecord(seq, payload, false);
     }
+  }
+
+  /**
+   * After a failed append left unpublished space in the segment: moves to the next intact record reserved after
+   * it, if there is one. (A record still being copied may be skipped too; it is in the file and the next start
+   * replays it.)
+   */
+  private boolean skipHole() {
+    int end = (int) segment.reservedEnd();
+    for (int p = pos + 8; p + RecordFormat.HEADER <= end; p += 8) {
+      if (RecordFormat.check(view, p, end, scratch) >= 0) {
+        pos = p;
+        return true;
+      }
+    }
+    return false;
   }
 
   private SpooledRecord nextRecovered() {
