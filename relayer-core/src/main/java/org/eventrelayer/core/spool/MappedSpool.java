@@ -263,6 +263,11 @@ public final class MappedSpool implements AutoCloseable {
     return store.usedBytes();
   }
 
+  /** The segment appended to now (tests). */
+  Segment appendingSegment() {
+    return current;
+  }
+
   /** The reader of the spool's records, for the consumer thread. There is one. */
   public SpoolReader reader() {
     return reader;

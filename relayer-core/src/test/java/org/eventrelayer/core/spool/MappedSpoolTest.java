@@ -138,6 +138,21 @@ class MappedSpoolTest {
   }
 
   @Test
+  void spaceAnAppendReservedAndNeverPublishedIsSkippedOnceTheSegmentIsMarked() throws IOException {
+    try (MappedSpool spool = MappedSpool.open(tmp, small(8))) {
+      appendAccepted(spool, bytes("before"));
+      Segment s = spool.appendingSegment();
+      s.state.getAndAdd((1L << 32) + RecordFormat.footprint(40)); // reserved, then the write failed
+      long after = appendAccepted(spool, bytes("after"));
+      assertThat(drain(spool)).extracting(r -> new String(r.payload(), StandardCharsets.UTF_8))
+          .containsExactly("before"); // the reader waits at the unpublished space...
+      s.holes = true; // ...until the failed append marks the segment
+      List<SpooledRecord> rest = drain(spool);
+      assertThat(rest).extracting(SpooledRecord::seq).containsExactly(after);
+    }
+  }
+
+  @Test
   void tooLargeAndClosedAreCountedRefusals() throws IOException {
     MappedSpool spool = MappedSpool.open(tmp, small(4));
     SpoolSettings s = small(4);
