@@ -39,7 +39,6 @@ final class MappedEventSpool implements Spool {
 
   private static final Logger log = LoggerFactory.getLogger(MappedEventSpool.class);
   static final String LEFT_IN_SPOOL = "left in the spool at close; replayed when the service starts again";
-  private static final long HOLDER_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final EngineContext ctx;
   private final ServiceCounters counters;
@@ -59,7 +58,6 @@ final class MappedEventSpool implements Spool {
   private final Generation recoveredGeneration;
   // Worker-confined.
   private SpooledRecord stashed; // read before its caller registered who waits on it
-  private long stashedSince;
   private long forcedBelow;
   private boolean finishedSinceCheckpoint;
 
@@ -216,8 +214,9 @@ final class MappedEventSpool implements Spool {
   // The worker.
 
   /**
-   * The next record as an entry; {@code null} once none is left (the marker then left the queue), or while the
-   * caller of the next record has not yet said who waits on it (the marker stays: the worker asks again).
+   * The next record as an entry; {@code null} once none is left, or while the caller of the next record has not
+   * yet said who waits on it (either way the marker has left the queue; it comes back with the next append or
+   * registration).
    */
   @Override
   public Entry read(SpoolRun marker) throws IOException {
@@ -241,17 +240,16 @@ final class MappedEventSpool implements Spool {
       }
       Entry holder = r.replayed() ? null : waiting.remove(r.seq());
       if (holder == null && !r.replayed()) {
-        long now = System.nanoTime();
-        if (stashedSince == 0) {
-          stashedSince = now;
+        // Its append returned a moment ago and its caller is registering who waits on it. Step aside rather than
+        // spin: the caller queues the marker again once registered (or this check sees it registered).
+        stashed = r;
+        ctx.queue.poll();
+        runQueued.set(false);
+        if (waiting.containsKey(r.seq())) {
+          queueRun();
         }
-        if (now - stashedSince < HOLDER_PATIENCE_NANOS) {
-          stashed = r; // its append returned a moment ago; its caller is registering it
-          Thread.onSpinWait();
-          return null;
-        }
+        return null;
       }
-      stashedSince = 0;
       if (r.seq() >= forcedBelow && ctx.settings.fsyncEachBatch) {
         forcedBelow = spool.nextSeq();
         spool.force(); // spool.fsync: batch: nothing is sent before it is on the device
