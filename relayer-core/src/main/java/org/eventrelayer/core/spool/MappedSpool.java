@@ -37,8 +37,11 @@ public final class MappedSpool implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(MappedSpool.class);
   private static final long RESERVE_ONE = 1L << 32;
-  /** Segments kept prepared ahead: room for a burst while the spool's thread waits for a core. */
-  private static final int SPARES = 3;
+  /**
+   * Room kept prepared ahead, for a burst while the spool's thread waits for a core: at least 3 segments and, with
+   * small segments, up to 64 of them or 48 MiB.
+   */
+  private static final long SPARE_BYTES = 48L << 20;
   private static final ThreadLocal<RecordFormat.Scratch> SCRATCH =
       ThreadLocal.withInitial(RecordFormat.Scratch::new);
 
@@ -53,6 +56,7 @@ public final class MappedSpool implements AutoCloseable {
   private final LogThrottle rateLimited = new LogThrottle(log, Duration.ofSeconds(30));
   private final SpoolReader reader;
   private final Thread preparer;
+  private final int spareTarget;
   /** Every open segment, oldest first: recovered ones, then the ones appended to. Guarded by {@code this}. */
   private final Deque<Segment> segments = new ArrayDeque<>();
 
@@ -87,6 +91,7 @@ public final class MappedSpool implements AutoCloseable {
     segments.add(first);
     this.current = first;
     this.reader = new SpoolReader(recovered.pending(), first, finals);
+    this.spareTarget = (int) Math.max(3, Math.min(64, SPARE_BYTES / settings.segmentBytes()));
     this.preparer = new Thread(this::prepareLoop, "eventrelayer-" + settings.name() + "-spool");
     preparer.setDaemon(true);
   }
@@ -422,7 +427,7 @@ public final class MappedSpool implements AutoCloseable {
 
   /** Prepares a spare segment, or allocates a batch of pages ahead of the callers; true if there is more to do. */
   private boolean prepare() throws IOException {
-    if (spareCount < SPARES) {
+    if (spareCount < spareTarget) {
       Segment s;
       try {
         s = store.create(settings.maxBytes());
