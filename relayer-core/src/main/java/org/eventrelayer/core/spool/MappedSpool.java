@@ -67,7 +67,6 @@ public final class MappedSpool implements AutoCloseable {
   /** Segments prepared ahead, taken by {@link #roll}. Guarded by {@code this}; the count is read without it. */
   private final Deque<Segment> spares = new ArrayDeque<>();
   private volatile int spareCount;
-  private volatile Refusal notReady = Refusal.UNAVAILABLE;
   private volatile boolean closed;
   /** Serialises {@link #force()} without holding {@code this}, which a caller switching segments may need. */
   private final Object forceLock = new Object();
@@ -188,7 +187,6 @@ public final class MappedSpool implements AutoCloseable {
             RecordFormat.write(s.map, (int) at, RecordFormat.TYPE_DATA, seq, payload, off, len, scratch);
           } catch (InternalError e) { // a page the file system could not allocate (disk full): nothing left here
             s.holes = true; // the reader skips the unpublished space; the next start counts it
-            notReady = Refusal.UNAVAILABLE;
             rateLimited.error("spool-fault", "eventrelayer spool {}: a write into the mapping failed: {}", dir,
                 e.toString());
             return refuse(Refusal.UNAVAILABLE);
@@ -204,7 +202,7 @@ public final class MappedSpool implements AutoCloseable {
         }
       }
       if (current == s && !roll(s)) {
-        return refuse(notReady);
+        return refuse(noSegment());
       }
     }
   }
@@ -239,6 +237,11 @@ public final class MappedSpool implements AutoCloseable {
     segments.add(next);
     current = next;
     return true;
+  }
+
+  /** Why no segment was there to roll to: the files would pass maxBytes, or the spare was not ready. */
+  private Refusal noSegment() {
+    return store.usedBytes() + settings.segmentBytes() > settings.maxBytes() ? Refusal.FULL : Refusal.UNAVAILABLE;
   }
 
   private long refuse(Refusal r) {
@@ -392,7 +395,6 @@ public final class MappedSpool implements AutoCloseable {
       }
       spares.addLast(s);
       spareCount = spares.size();
-      notReady = Refusal.UNAVAILABLE;
       c = current;
     }
     if (c.sealedAt >= 0) {
@@ -415,7 +417,6 @@ public final class MappedSpool implements AutoCloseable {
       } catch (IOException | RuntimeException e) {
         rateLimited.error("spool-prepare", "eventrelayer spool {}: {}", dir, e.toString());
       } catch (InternalError e) { // a fault in a mapping: the file system could not allocate a page (disk full)
-        notReady = Refusal.UNAVAILABLE;
         rateLimited.error("spool-fault", "eventrelayer spool {}: cannot allocate segment pages: {}", dir,
             e.toString());
       }
@@ -432,14 +433,12 @@ public final class MappedSpool implements AutoCloseable {
       try {
         s = store.create(settings.maxBytes());
       } catch (IOException e) {
-        notReady = Refusal.UNAVAILABLE;
         throw e;
       }
       if (s != null) {
         addSpare(s);
         return true;
       }
-      notReady = Refusal.FULL;
     }
     return touchSpares();
   }
