@@ -67,6 +67,8 @@ public final class MappedSpool implements AutoCloseable {
   /** Segments prepared ahead, taken by {@link #roll}. Guarded by {@code this}; the count is read without it. */
   private final Deque<Segment> spares = new ArrayDeque<>();
   private volatile int spareCount;
+  /** The spool's thread is creating a segment (counted in the used bytes already, not a spare yet). */
+  private volatile boolean preparing;
   private volatile boolean closed;
   /** Serialises {@link #force()} without holding {@code this}, which a caller switching segments may need. */
   private final Object forceLock = new Object();
@@ -241,7 +243,8 @@ public final class MappedSpool implements AutoCloseable {
 
   /** Why no segment was there to roll to: the files would pass maxBytes, or the spare was not ready. */
   private Refusal noSegment() {
-    return store.usedBytes() + settings.segmentBytes() > settings.maxBytes() ? Refusal.FULL : Refusal.UNAVAILABLE;
+    boolean full = !preparing && store.usedBytes() + settings.segmentBytes() > settings.maxBytes();
+    return full ? Refusal.FULL : Refusal.UNAVAILABLE;
   }
 
   private long refuse(Refusal r) {
@@ -429,15 +432,15 @@ public final class MappedSpool implements AutoCloseable {
   /** Prepares a spare segment, or allocates a batch of pages ahead of the callers; true if there is more to do. */
   private boolean prepare() throws IOException {
     if (spareCount < spareTarget) {
-      Segment s;
+      preparing = true;
       try {
-        s = store.create(settings.maxBytes());
-      } catch (IOException e) {
-        throw e;
-      }
-      if (s != null) {
-        addSpare(s);
-        return true;
+        Segment s = store.create(settings.maxBytes());
+        if (s != null) {
+          addSpare(s);
+          return true;
+        }
+      } finally {
+        preparing = false;
       }
     }
     return touchSpares();
