@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.eventrelayer.spi.EventService;
 import org.eventrelayer.spi.SendListener;
 import org.slf4j.Logger;
@@ -162,12 +163,14 @@ public final class EventRelayerGroup implements AutoCloseable {
 
   /**
    * Stops every relayer, then drains every service in parallel until {@code timeout} passes; what is still
-   * undelivered then is dropped and counted. Afterwards no thread, connection or timer of the group remains.
-   * Idempotent.
+   * undelivered then is dropped and counted. Returns by the deadline whatever the services do: a service whose
+   * worker is still inside a transport call finishes exiting in the background (its threads are daemons and end
+   * when that call returns). Idempotent.
    *
    * @return whether every accepted event was final before the deadline
    */
   public boolean close(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (this) {
       if (closed) {
         return true;
@@ -182,7 +185,7 @@ public final class EventRelayerGroup implements AutoCloseable {
       int slot = i++;
       Thread t = new Thread(() -> {
         try {
-          results[slot] = s.close(timeout);
+          results[slot] = s.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         } catch (RuntimeException e) {
           log.warn("eventrelayer: error closing event service '{}': {}", s.name(), e.toString());
         }
@@ -192,10 +195,16 @@ public final class EventRelayerGroup implements AutoCloseable {
       closers.add(t);
     }
     boolean interrupted = false;
+    boolean allClosed = true;
     for (Thread t : closers) {
       while (t.isAlive()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          allClosed = false;
+          break;
+        }
         try {
-          t.join();
+          TimeUnit.NANOSECONDS.timedJoin(t, left);
         } catch (InterruptedException e) {
           interrupted = true;
         }
@@ -204,9 +213,10 @@ public final class EventRelayerGroup implements AutoCloseable {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
-    boolean clean = true;
-    for (boolean r : results) {
-      clean &= r;
+    boolean clean = allClosed;
+    for (int k = 0; k < results.length; k++) {
+      // Seeing a closer terminated (isAlive false) makes its write visible; one past the deadline counts false.
+      clean &= !closers.get(k).isAlive() && results[k];
     }
     return clean;
   }

@@ -13,7 +13,7 @@ import java.time.Instant;
  *
  * @param name the service's config key (e.g. {@code eventgate})
  * @param type the provider name (e.g. {@code http})
- * @param queued events waiting in memory (including a batch waiting to be retried and, with a spool, events
+ * @param queued events waiting in memory (including events waiting for their retry and, with a spool, events
  *     waiting to be written to it)
  * @param queuedBytes estimated bytes of the queued events
  * @param inFlight events in a request that has not been answered yet

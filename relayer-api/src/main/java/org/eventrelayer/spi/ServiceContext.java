@@ -1,5 +1,7 @@
 package org.eventrelayer.spi;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** What an {@link EventServiceProvider} gets to build one event service. */
@@ -16,4 +18,25 @@ public interface ServiceContext {
    * {@code service}), by stream name. Streams reached through the default route have no entry here.
    */
   Map<String, Config> streams();
+
+  /** A context of these parts (for engines that hand a transport a narrower view, and for tests). */
+  static ServiceContext of(String name, Config config, Map<String, Config> streams) {
+    Map<String, Config> copy = Collections.unmodifiableMap(new LinkedHashMap<>(streams));
+    return new ServiceContext() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public Config config() {
+        return config;
+      }
+
+      @Override
+      public Map<String, Config> streams() {
+        return copy;
+      }
+    };
+  }
 }

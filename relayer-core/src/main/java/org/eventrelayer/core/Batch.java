@@ -2,7 +2,7 @@ package org.eventrelayer.core;
 
 import java.util.List;
 
-/** The events one {@link Transport#send(Batch)} call must deliver, in queue order. */
+/** The events one {@link Transport#begin(Batch)} must deliver, in queue order. */
 public final class Batch {
 
   private final List<BatchEvent> events;

@@ -36,8 +36,12 @@ public final class DeliveryEngine implements EventService {
 
   private static final Logger log = LoggerFactory.getLogger(DeliveryEngine.class);
   static final String LEFT_IN_SPOOL = MappedEventSpool.LEFT_IN_SPOOL;
-  /** What close() keeps of its budget for the work after the worker stopped (stats, log line). */
-  private static final long CLOSE_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+  /**
+   * What close() keeps of its budget (at most a tenth) for its own work after waiting for the worker: a loaded
+   * machine (producers saturating the cores, a GC) may hold a thread back that long, and the deadline is the
+   * deadline.
+   */
+  private static final long CLOSE_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private final EngineContext ctx;
   private final Transport transport;
@@ -121,23 +125,7 @@ public final class DeliveryEngine implements EventService {
 
   /** {@code context} with a config view from which the engine's keys are taken. */
   private static ServiceContext transportContext(ServiceContext context) {
-    Config view = context.config().without(EngineSettings.KEYS);
-    return new ServiceContext() {
-      @Override
-      public String name() {
-        return context.name();
-      }
-
-      @Override
-      public Config config() {
-        return view;
-      }
-
-      @Override
-      public Map<String, Config> streams() {
-        return context.streams();
-      }
-    };
+    return ServiceContext.of(context.name(), context.config().without(EngineSettings.KEYS), context.streams());
   }
 
   private static DeadLetterHandler deadLetterHandler(Config config, String className) {

@@ -17,7 +17,7 @@ final class EngineSettings {
   static final long DEFAULT_SPOOL_MAX_BYTES = 1L << 30;
   static final long DEFAULT_SEGMENT_BYTES = 16L << 20;
 
-  /** Every key the engine reads; a transport must not read them (Kafka passes every other key to its producer). */
+  /** Every key the engine reads; the transport gets the service's entry without them ({@code Config.without}). */
   static final Set<String> KEYS = Set.of("queueCapacity", "queueBytes", "maxBatchEvents", "maxBatchBytes", "linger",
       "overflow", "coalesce", "rateLimit", "deadLetterHandler", SPOOL_DIR,
       "retry.maxAttempts", "retry.initialBackoff", "retry.maxBackoff", "retry.multiplier", "retry.maxAge",
@@ -187,11 +187,6 @@ final class EngineSettings {
   private static int intDefault(Map<String, ?> defaults, String key, int fallback) {
     Object v = defaults.get(key);
     return v == null ? fallback : Integer.parseInt(v.toString());
-  }
-
-  /** Whether {@code key} of a service entry is one the engine reads. */
-  static boolean isEngineKey(String key) {
-    return KEYS.contains(key);
   }
 
   /** Whether the service spools ({@code overflow: spool}). */

@@ -58,6 +58,10 @@ final class RetrySchedule {
     return byDue.isEmpty();
   }
 
+  int size() {
+    return byDue.size();
+  }
+
   /** Removes and returns every waiting event, in due order. */
   List<Entry> drain() {
     List<Entry> all = new ArrayList<>(byDue.size());

@@ -154,16 +154,31 @@ final class SendLoop {
     }
     if (pending.isEmpty()) {
       boolean retriesDue = schedule.hasDue(now);
-      if (!retriesDue && carry == null && ctx.queue.isEmpty()) {
+      boolean queueFull = schedule.size() >= settings.queueCapacity; // see take()
+      if (!retriesDue && carry == null && (ctx.queue.isEmpty() || queueFull)) {
         if (!flights.isEmpty()) {
           completeOldest(); // nothing more to begin: take the answers
           return true;
         }
-        if (ctx.closing && ((schedule.isEmpty() && spool.drained()) || spool.mayLeaveRest())) {
+        if (ctx.closing && ((schedule.isEmpty() && ctx.queue.isEmpty() && spool.drained())
+            || spool.mayLeaveRest())) {
           return false;
         }
         spool.checkpoint(); // syncs a checkpoint written less than a second before the queue ran dry
-        idle(ctx.closing ? CLOSING_POLL_NANOS : Math.min(IDLE_PARK_NANOS, schedule.nanosUntilDue(now)));
+        long wait = Math.min(ctx.closing ? CLOSING_POLL_NANOS : IDLE_PARK_NANOS, schedule.nanosUntilDue(now));
+        if (queueFull) {
+          park(wait); // the queue has events, but none may be taken before a retry leaves the schedule
+        } else {
+          idle(wait);
+        }
+        return true;
+      }
+      if (notBeforeNanos - now > 0) {
+        // The destination asked for a pause (Retry-After): assemble when it is over, with the newest events.
+        if (spool.mayLeaveRest()) {
+          return false;
+        }
+        park(notBeforeNanos - now);
         return true;
       }
       if (!retriesDue && !ctx.closing && flights.isEmpty() && lingering(now)) {
@@ -213,7 +228,7 @@ final class SendLoop {
 
   /** Parks (returning true) while the oldest event is younger than linger and the batch is not yet full. */
   private boolean lingering(long now) {
-    if (carry != null || counters.queued.get() >= settings.maxBatchEvents) {
+    if (carry != null || counters.queued.get() - schedule.size() >= settings.maxBatchEvents) { // a full batch waits
       return false;
     }
     QueueItem head = ctx.queue.peek();
@@ -245,6 +260,7 @@ final class SendLoop {
       long add = e.event.json().length + (pending.isEmpty() ? 0 : 1);
       if (!pending.isEmpty() && (bytes + add > settings.maxBatchBytes || pending.size() >= capWith)) {
         carry = e;
+        oldest = Math.min(oldest, e.acceptedNanos);
         break;
       }
       cap = capWith;
@@ -266,6 +282,9 @@ final class SendLoop {
       Entry due = schedule.pollDue(now);
       if (due != null) {
         return due;
+      }
+      if (schedule.size() >= settings.queueCapacity) {
+        return null; // events waiting for a retry fill the memory bound: read no more (the spool keeps them)
       }
       QueueItem item = ctx.queue.peek();
       if (item == null) {
@@ -295,7 +314,7 @@ final class SendLoop {
   private void launch(long now) {
     List<Entry> entries = pending;
     pending = new ArrayList<>();
-    pendingOldestNanos = RetrySchedule.NONE;
+    pendingOldestNanos = carry == null ? RetrySchedule.NONE : carry.acceptedNanos;
     List<BatchEvent> events = new ArrayList<>(entries.size());
     long bytes = 1 + entries.size();
     int attempt = 0;

@@ -131,18 +131,6 @@ class DeliveryEngineTest {
   }
 
   @Test
-  void retryAfterFromTheDestinationOverridesAShorterBackoff() {
-    EventRelayerGroup g = group(Map.of("retry.initialBackoff", "1ms", "retry.maxBackoff", "2ms"));
-    transport().script = b -> SendResult.retryAll("http 429 Too Many Requests", Duration.ofHours(1));
-    g.getRelayer("cdn-url-purges").notify("cdn-url-purges", Groups.urls(0, 1).get(0));
-    await().atMost(PATIENCE).until(() -> stats(g).retries() == 1);
-    // With a 1 ms backoff there would be hundreds of sends by now; Retry-After holds the event back.
-    assertThat(g.flush(Duration.ofMillis(300))).isFalse();
-    assertThat(transport().sends.get()).isEqualTo(1);
-    assertThat(stats(g).queued()).isEqualTo(1);
-  }
-
-  @Test
   void breakerOpensAfterFailuresAndNothingIsSentWhileItIsOpen() {
     EventRelayerGroup g = group(Map.of("retry.initialBackoff", "1ms", "retry.maxBackoff", "2ms",
         "breaker.minimumNumberOfCalls", 3, "breaker.slidingWindowSize", 3, "breaker.waitInOpenState", "1h",

@@ -76,26 +76,10 @@ class PipelinedDeliveryTest {
   void severalBatchesFlyAtOnceAndEveryEventIsAccountedForOnce() {
     String service = Groups.uniqueService();
     AsyncTransport transport = new AsyncTransport();
-    ServiceContext context = new ServiceContext() {
-      final Config config = Config.of("eventServices." + service, Map.of("maxBatchEvents", 50, "linger", "0ms",
-          "retry.initialBackoff", "1ms", "retry.maxBackoff", "5ms", "retry.maxAttempts", 1000,
-          "breaker.failureRateThreshold", 100));
-
-      @Override
-      public String name() {
-        return service;
-      }
-
-      @Override
-      public Config config() {
-        return config;
-      }
-
-      @Override
-      public Map<String, Config> streams() {
-        return Map.of();
-      }
-    };
+    Config config = Config.of("eventServices." + service, Map.of("maxBatchEvents", 50, "linger", "0ms",
+        "retry.initialBackoff", "1ms", "retry.maxBackoff", "5ms", "retry.maxAttempts", 1000,
+        "breaker.failureRateThreshold", 100));
+    ServiceContext context = ServiceContext.of(service, config, Map.of());
     EventService engine = DeliveryEngine.start(context, "async", c -> transport);
     try {
       org.eventrelayer.spi.DeliveryTracker tracker = new org.eventrelayer.spi.DeliveryTracker();

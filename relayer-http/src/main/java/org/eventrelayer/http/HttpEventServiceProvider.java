@@ -32,12 +32,13 @@ import org.eventrelayer.spi.ServiceContext;
  * <tr><td>{@code trustStorePassword}</td><td>none</td><td>its password, if it has one</td></tr>
  * <tr><td>{@code trustStoreType}</td><td>{@code pem} for .pem/.crt/.cer, {@code jks} for .jks, else
  *     {@code pkcs12}</td><td>{@code pem}, {@code pkcs12} or {@code jks}</td></tr>
- * <tr><td>{@code maxResponseBytes}</td><td>{@code 1MiB}</td><td>most bytes read of any answer; a 207 whose body is
- *     longer retries the whole batch, a longer 400 dead-letters it</td></tr>
+ * <tr><td>{@code maxResponseBytes}</td><td>{@code 1MiB}</td><td>most bytes read of any answer; a 207 or 500 whose
+ *     body is longer is unreadable (its events are resent once, in halves, until the answers fit), a longer 400
+ *     dead-letters the batch</td></tr>
  * </table>
  *
  * <p>Redirects are never followed (a redirect is reported as a failure naming its target). How each answer maps
- * to delivered / dead-lettered / retried is documented on the package.
+ * to delivered / dead-lettered / retried is in the README's "HTTP outcomes" table.
  */
 public final class HttpEventServiceProvider implements EventServiceProvider {
 

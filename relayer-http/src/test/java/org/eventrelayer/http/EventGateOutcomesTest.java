@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -62,19 +61,10 @@ class EventGateOutcomesTest {
     return group.serviceStats().get("eventgate");
   }
 
-  /** A resource_change event; {@code id} may be null (no {@code meta.id}). */
+  /** A resource_change event with {@code $schema} and {@code tags} as given; {@code id} may be null. */
   private static Map<String, Object> event(String schema, String id, Object tags) {
-    Map<String, Object> meta = new LinkedHashMap<>();
-    meta.put("uri", "https://en.example.org/wiki/" + (id == null ? "x" : id));
-    if (id != null) {
-      meta.put("id", id);
-    }
-    meta.put("dt", "2026-12-01T00:00:00Z");
-    meta.put("domain", "en.example.org");
-    meta.put("stream", STREAM);
-    Map<String, Object> event = new LinkedHashMap<>();
+    Map<String, Object> event = EventGateIntake.resourceChange(STREAM, id);
     event.put("$schema", schema);
-    event.put("meta", meta);
     event.put("tags", tags);
     return event;
   }

@@ -20,6 +20,7 @@ import org.eventrelayer.EventRelayerGroup;
 import org.eventrelayer.RefusalReason;
 import org.eventrelayer.RelayResult;
 import org.eventrelayer.ServiceStats;
+import org.eventrelayer.testkit.EventGateIntake;
 import org.eventrelayer.testkit.ResourceChangeSchema;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The whole path — group, cdn-purge relayer, delivery engine, HTTP transport — against a fake EventGate on
+ * The whole path — group, cdn-purge relayer, delivery engine, HTTP transport — against the test kit's EventGate on
  * loopback: volume, a stuck intake, a 5xx storm, a full queue, and close on a hung intake.
  */
 @Timeout(180)
@@ -37,17 +38,17 @@ class HttpDeliveryTest {
   private static final String STREAM = "resource-purge";
   private static final Duration PATIENCE = Duration.ofSeconds(60);
 
-  private final FakeEventGate gate = new FakeEventGate();
+  private EventGateIntake gate;
   private final List<EventRelayerGroup> groups = new ArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
-    gate.start();
+    gate = EventGateIntake.start();
   }
 
   @AfterEach
   void stop() {
-    gate.releaseAll();
+    gate.release();
     groups.forEach(g -> g.close(Duration.ofSeconds(5)));
     gate.close();
   }
@@ -80,7 +81,7 @@ class HttpDeliveryTest {
 
   /** The {@code meta.uri} of each received event, failing on a duplicate. */
   private Set<String> receivedUrisExactlyOnce() {
-    List<String> received = gate.received(STREAM);
+    List<String> received = gate.stored(STREAM);
     Set<String> uris = new HashSet<>();
     for (String event : received) {
       String uri = TestEvents.tree(event).path("meta").path("uri").asText();
@@ -119,7 +120,7 @@ class HttpDeliveryTest {
     assertThat(group.flush(PATIENCE)).isTrue();
 
     assertThat(receivedUrisExactlyOnce()).isEqualTo(expectedUris(0, total));
-    for (String event : gate.received(STREAM)) {
+    for (String event : gate.stored(STREAM)) {
       assertThat(ResourceChangeSchema.problems(event)).as(event).isEmpty();
       JsonNode meta = TestEvents.tree(event).path("meta");
       assertThat(meta.path("domain").asText()).isEqualTo("en.example.org");
@@ -141,9 +142,9 @@ class HttpDeliveryTest {
     // A timeout far beyond the test's own: the stuck exchange cannot end by itself while the test runs.
     EventRelayerGroup group = group(gate.serviceConfig("timeout", "1h"));
     EventRelayer purges = group.getRelayer(CHANNEL);
-    FakeEventGate.Hang hang = gate.hang();
+    EventGateIntake.Hold hang = gate.hold();
     assertThat(purges.notify(CHANNEL, Map.of("url", "https://en.example.org/wiki/First")).accepted()).isEqualTo(1);
-    assertThat(hang.awaitArrived()).isTrue();
+    assertThat(hang.awaitArrived(PATIENCE)).isTrue();
 
     // The intake holds the only request and answers nothing until the test releases it: had notifyMulti waited
     // on the network, this loop could never finish.
@@ -153,7 +154,7 @@ class HttpDeliveryTest {
     }
     assertThat(hang.holding()).isTrue();
     assertThat(gate.requests()).isEqualTo(1);
-    assertThat(gate.received(STREAM)).isEmpty();
+    assertThat(gate.stored(STREAM)).isEmpty();
 
     hang.release();
     assertThat(group.flush(PATIENCE)).isTrue();
@@ -189,9 +190,9 @@ class HttpDeliveryTest {
   void aFullQueueUnderDropRefusesExactlyTheEventsTheIntakeNeverReceives() throws Exception {
     EventRelayerGroup group = group(gate.serviceConfig("timeout", "1h", "queueCapacity", "25", "overflow", "drop"));
     EventRelayer purges = group.getRelayer(CHANNEL);
-    FakeEventGate.Hang hang = gate.hang();
+    EventGateIntake.Hold hang = gate.hold();
     assertThat(purges.notify(CHANNEL, Map.of("url", "https://en.example.org/wiki/Page_-1")).accepted()).isEqualTo(1);
-    assertThat(hang.awaitArrived()).isTrue();
+    assertThat(hang.awaitArrived(PATIENCE)).isTrue();
 
     Set<String> accepted = new HashSet<>(Set.of("https://en.example.org/wiki/Page_-1"));
     Set<String> refused = new HashSet<>();
@@ -223,9 +224,9 @@ class HttpDeliveryTest {
     // Only close's deadline can end the stuck exchange: its timeout outlives the test.
     EventRelayerGroup group = group(gate.serviceConfig("timeout", "1h"));
     EventRelayer purges = group.getRelayer(CHANNEL);
-    FakeEventGate.Hang hang = gate.hang();
+    EventGateIntake.Hold hang = gate.hold();
     assertThat(purges.notifyMulti(CHANNEL, urls(0, 10)).accepted()).isEqualTo(10);
-    assertThat(hang.awaitArrived()).isTrue();
+    assertThat(hang.awaitArrived(PATIENCE)).isTrue();
     assertThat(purges.notifyMulti(CHANNEL, urls(10, 5)).accepted()).isEqualTo(5);
 
     boolean clean = group.close(Duration.ofSeconds(1));

@@ -1,7 +1,6 @@
 package org.eventrelayer.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.eventrelayer.http.TestEvents.config;
 
 import java.nio.file.Files;

@@ -22,6 +22,7 @@ import org.eventrelayer.EventRelayerGroup;
 import org.eventrelayer.RelayResult;
 import org.eventrelayer.ServiceStats;
 import org.eventrelayer.core.SendResult;
+import org.eventrelayer.testkit.EventGateIntake;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -130,7 +131,7 @@ class SecretsTest {
 
   @Test
   void noPathOfTheGroupShowsAHeaderValue() throws Exception {
-    try (FakeEventGate gate = new FakeEventGate().start()) {
+    try (EventGateIntake gate = EventGateIntake.start()) {
       gate.answerAll(401);
       Object[] kv = secretHeaders("retry.maxAttempts", "2", "retry.initialBackoff", "1ms", "retry.maxBackoff", "5ms");
       EventRelayerGroup group = EventRelayerGroup.fromMap(Map.of(

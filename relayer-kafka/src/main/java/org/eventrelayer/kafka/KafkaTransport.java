@@ -41,11 +41,12 @@ import org.slf4j.LoggerFactory;
  * acknowledgement; then maps each record's answer onto an outcome. Runs only on the engine's worker.
  *
  * <p>Outcomes: no error is delivered; a {@link RetriableException} (timeouts, expired batches, not enough
- * replicas, leader changes, ...) or an unknown error is retried through the engine; record too large, invalid
- * topic or record, authorization and authentication failures and serialization errors are invalid (dead-lettered
- * with the cause, never retried). When nothing was delivered or refused and every record failed transiently (the
- * cluster is unreachable, metadata or buffer timeouts, the producer is broken), {@link #send(Batch)} throws, so the
- * engine retries the whole batch and counts a circuit-breaker failure.
+ * replicas, leader changes, ...), an authentication failure (bad credentials: an operator fixes them, the events
+ * are not at fault) or an unknown error is retried through the engine; record too large, invalid topic or record,
+ * authorization failures and serialization errors are invalid (dead-lettered with the cause, never retried). When
+ * nothing was delivered or refused and every record failed transiently (the cluster is unreachable, metadata or
+ * buffer timeouts, the producer is broken), the flight throws, so the engine retries every event and counts a
+ * circuit-breaker failure.
  */
 final class KafkaTransport implements Transport {
 

@@ -41,6 +41,13 @@ class KafkaContractTest extends EventServiceContractTest {
       public void start() {
         broker.start();
       }
+
+      @Override
+      public Map<String, Object> invalidEvent(String stream, String id) {
+        Map<String, Object> event = validEvent(stream, id);
+        event.put("padding", "x".repeat(1_200_000)); // over max.request.size (1 MiB): RecordTooLargeException
+        return event;
+      }
     };
   }
 

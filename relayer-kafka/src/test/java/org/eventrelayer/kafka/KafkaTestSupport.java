@@ -21,22 +21,7 @@ final class KafkaTestSupport {
     Config config = Config.of("eventServices." + name, service);
     Map<String, Config> streamConfigs = new LinkedHashMap<>();
     streams.forEach((s, m) -> streamConfigs.put(s, Config.of("streams." + s, m)));
-    return new ServiceContext() {
-      @Override
-      public String name() {
-        return name;
-      }
-
-      @Override
-      public Config config() {
-        return config;
-      }
-
-      @Override
-      public Map<String, Config> streams() {
-        return streamConfigs;
-      }
-    };
+    return ServiceContext.of(name, config, streamConfigs);
   }
 
   /** A service context without stream entries. */

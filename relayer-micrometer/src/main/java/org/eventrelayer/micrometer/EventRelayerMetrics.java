@@ -35,7 +35,8 @@ import org.eventrelayer.spi.SendListener;
  * }</pre>
  *
  * <p>Per event service (tags {@code service}, {@code type}): gauges {@code eventrelayer.queue.events},
- * {@code eventrelayer.queue.bytes}, {@code eventrelayer.inflight}, {@code eventrelayer.spool.events}, {@code eventrelayer.breaker.state} (one gauge per {@code state} tag, 1 for the current state and
+ * {@code eventrelayer.queue.bytes}, {@code eventrelayer.inflight}, {@code eventrelayer.spool.events}, {@code eventrelayer.queue.oldest.age} (seconds),
+ * {@code eventrelayer.breaker.state} (one gauge per {@code state} tag, 1 for the current state and
  * 0 for the others); function counters {@code eventrelayer.events.accepted}, {@code .refused}, {@code .delivered},
  * {@code .dead.lettered}, {@code .dropped}, {@code .coalesced}, {@code .retries} and {@code eventrelayer.batches};
  * a timer {@code eventrelayer.send} (tag {@code outcome}: success, partial, failure) for every request sent. Per relayer (tags
@@ -151,7 +152,7 @@ public final class EventRelayerMetrics implements MeterBinder, AutoCloseable {
   private void bindService(MeterRegistry registry, String service, String type, List<Meter> out) {
     Tags t = tags.and("service", service, "type", type);
     out.add(gauge(registry, "queue.events", t, null,
-        "Events waiting in the service's queue, including a batch waiting to be retried",
+        "Events waiting in the service's queue, including events waiting for their retry",
         service(service, ServiceStats::queued)));
     out.add(gauge(registry, "queue.bytes", t, BaseUnits.BYTES,
         "Estimated bytes of the queued events",
@@ -160,6 +161,11 @@ public final class EventRelayerMetrics implements MeterBinder, AutoCloseable {
         "Events in a request that has not been answered yet", service(service, ServiceStats::inFlight)));
     out.add(gauge(registry, "spool.events", t, null,
         "Events durable in the spool and not in memory", service(service, ServiceStats::spooled)));
+    out.add(gauge(registry, "queue.oldest.age", t, "seconds",
+        "Age of the oldest event still queued or waiting for its retry; 0 when none", g -> {
+          ServiceStats s = g.serviceStats().get(service);
+          return s == null ? Double.NaN : s.oldestQueuedAge().toNanos() / 1e9;
+        }));
     for (String state : BREAKER_STATES) {
       out.add(Gauge.builder(PREFIX + ".breaker.state", group, breakerIs(service, state))
           .tags(t).tag("state", state)

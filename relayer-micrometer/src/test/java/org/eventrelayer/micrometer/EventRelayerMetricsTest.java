@@ -60,6 +60,9 @@ class EventRelayerMetricsTest {
     }
     assertThat(registry.find("eventrelayer.spool.events").tags(service).gauge()).isNotNull();
     assertThat(registry.find("eventrelayer.queue.bytes").gauge().getId().getBaseUnit()).isEqualTo("bytes");
+    assertThat(registry.find("eventrelayer.queue.oldest.age").tags(service).gauge())
+        .satisfies(g -> assertThat(g.getId().getBaseUnit()).isEqualTo("seconds"))
+        .satisfies(g -> assertThat(g.value()).isZero()); // nothing queued
 
     assertThat(registry.find("eventrelayer.breaker.state").tags(service).gauges())
         .extracting(g -> g.getId().getTag("state"))

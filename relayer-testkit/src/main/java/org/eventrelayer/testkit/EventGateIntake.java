@@ -76,7 +76,9 @@ public final class EventGateIntake implements AutoCloseable {
   private final Map<String, AtomicInteger> storedById = new ConcurrentHashMap<>();
   private final List<Integer> statuses = new CopyOnWriteArrayList<>();
   private final AtomicInteger requests = new AtomicInteger();
-  private volatile CountDownLatch hold; // non-null: requests wait on it before being answered
+  private final java.util.concurrent.atomic.AtomicLong largestBody = new java.util.concurrent.atomic.AtomicLong();
+  private volatile Hold hold; // non-null: requests wait on it before being answered
+  private volatile int forcedStatus; // non-zero: fault injection, every request answered so
   private int port;
   private HttpServer server;
   private boolean closed;
@@ -130,17 +132,40 @@ public final class EventGateIntake implements AutoCloseable {
     }
   }
 
+  /**
+   * A valid resource_change 1.0.0 event on {@code stream} (a mutable map, for tests to spoil): {@code meta.id} is
+   * {@code id} unless null, {@code meta.uri} names it.
+   */
+  public static Map<String, Object> resourceChange(String stream, String id) {
+    Map<String, Object> meta = new LinkedHashMap<>();
+    meta.put("uri", "https://en.example.org/wiki/" + (id == null ? "x" : id));
+    if (id != null) {
+      meta.put("id", id);
+    }
+    meta.put("dt", "2026-12-01T00:00:00Z");
+    meta.put("domain", "en.example.org");
+    meta.put("stream", stream);
+    Map<String, Object> event = new LinkedHashMap<>();
+    event.put("$schema", RESOURCE_CHANGE);
+    event.put("meta", meta);
+    event.put("tags", List.of("mediawiki"));
+    return event;
+  }
+
   /** {@code http://127.0.0.1:<port>/v1/events}. */
   public synchronized String url() {
     return "http://127.0.0.1:" + port + PATH;
   }
 
-  /** {@code {type: http, url: <url>, timeout: 5s}}, to which tests add their keys. */
-  public Map<String, Object> serviceConfig() {
+  /** {@code {type: http, url: <url>, timeout: 5s}} plus the keys and values {@code kv}, alternating. */
+  public Map<String, Object> serviceConfig(Object... kv) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("type", "http");
     m.put("url", url());
     m.put("timeout", "5s");
+    for (int i = 0; i + 1 < kv.length; i += 2) {
+      m.put((String) kv[i], kv[i + 1]);
+    }
     return m;
   }
 
@@ -170,16 +195,63 @@ public final class EventGateIntake implements AutoCloseable {
   }
 
   /** From now on requests are read but not answered (a hung intake), until {@link #release()}. */
-  public void hold() {
-    hold = new CountDownLatch(1);
+  public Hold hold() {
+    Hold h = new Hold();
+    hold = h;
+    return h;
   }
 
   /** Answers held requests and every later one normally. */
   public void release() {
-    CountDownLatch h = hold;
+    Hold h = hold;
     hold = null;
     if (h != null) {
-      h.countDown();
+      h.release.countDown();
+    }
+  }
+
+  /**
+   * Fault injection, not EventGate: from now on every request is answered {@code status} with an empty body and
+   * nothing is stored (e.g. a proxy's 503 storm, an expired token's 401), until {@link #acceptAll()}.
+   */
+  public void answerAll(int status) {
+    forcedStatus = status;
+  }
+
+  /** Ends {@link #answerAll}: requests are answered as EventGate does again. */
+  public void acceptAll() {
+    forcedStatus = 0;
+  }
+
+  /** The largest request body received, in bytes. */
+  public long largestBody() {
+    return largestBody.get();
+  }
+
+  /** Requests held by {@link #hold()}. */
+  public final class Hold {
+    private final CountDownLatch arrived = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    private Hold() {}
+
+    /** Waits until a request is held; whether one was within {@code timeout}. */
+    public boolean awaitArrived(Duration timeout) throws InterruptedException {
+      return arrived.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Whether requests are still held. */
+    public boolean holding() {
+      return release.getCount() > 0;
+    }
+
+    /** Answers the held requests, and every later one, normally. */
+    public void release() {
+      if (hold == this) {
+        EventGateIntake.this.release();
+      } else {
+        release.countDown();
+      }
     }
   }
 
@@ -235,14 +307,21 @@ public final class EventGateIntake implements AutoCloseable {
     try (exchange) {
       requests.incrementAndGet();
       byte[] body = read(exchange.getRequestBody());
-      CountDownLatch h = hold;
+      largestBody.accumulateAndGet(body == null ? MAX_BODY_BYTES + 1L : body.length, Math::max);
+      Hold h = hold;
       if (h != null) {
+        h.arrived.countDown();
         try {
-          h.await(Duration.ofMinutes(2).toMillis(), TimeUnit.MILLISECONDS);
+          h.release.await(2, TimeUnit.MINUTES);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           return;
         }
+      }
+      int forced = forcedStatus;
+      if (forced != 0) {
+        respond(exchange, forced, null);
+        return;
       }
       if (!PATH.equals(exchange.getRequestURI().getPath()) || !"POST".equals(exchange.getRequestMethod())) {
         respond(exchange, 404, null);

@@ -27,18 +27,26 @@ import org.eventrelayer.ServiceStats;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The behaviour every event service type must show, run against a real destination the subclass provides (an HTTP
- * server, a Kafka broker) on loopback. Each test builds its own group with its own service name and stream, so
- * tests share one destination without seeing each other's events.
+ * server, a Kafka broker) on loopback: exact delivery, a caller that never waits (measured), partial failure (an
+ * event the destination refuses amid good ones), close against a destination that does not answer (by its
+ * deadline), a restart of the service, queue-full refusals. Each test builds its own group with its own service
+ * name and stream, so tests share one destination without seeing each other's events; each has a timeout.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(120)
 public abstract class EventServiceContractTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final AtomicInteger SEQUENCE = new AtomicInteger();
   private static final Duration PATIENCE = Duration.ofSeconds(60);
+  /** The most a caller may wait in notify, generous for a loaded machine; the network is never waited for. */
+  private static final Duration CALLER_BOUND = Duration.ofMillis(250);
+  /** Scheduling slack over a close deadline on a loaded machine. */
+  private static final Duration CLOSE_SLACK = Duration.ofMillis(250);
 
   /** A real destination on loopback that the contract can inspect, stop and start again at the same address. */
   protected interface Intake {
@@ -54,6 +62,25 @@ public abstract class EventServiceContractTest {
 
     /** Makes it available again at the same address. */
     void start() throws Exception;
+
+    /**
+     * Makes the destination take requests without ever answering (a hung endpoint) until {@link #start()}, where
+     * the destination can; otherwise unavailable as {@link #stop()}.
+     */
+    default void hang() throws Exception {
+      stop();
+    }
+
+    /**
+     * A JSON-object event on {@code stream} that this destination refuses for good (EventGate: one that fails its
+     * schema; Kafka: a record over {@code max.request.size}), while it takes events like {@link #validEvent}.
+     */
+    Map<String, Object> invalidEvent(String stream, String id);
+  }
+
+  /** A resource_change event on {@code stream} with {@code meta.id} {@code id}, which every destination takes. */
+  protected static Map<String, Object> validEvent(String stream, String id) {
+    return EventGateIntake.resourceChange(stream, id);
   }
 
   /** The destination under test; started once per test class by the subclass. */
@@ -77,6 +104,7 @@ public abstract class EventServiceContractTest {
     Map<String, Object> config = Map.of(
         "relayers", Map.of(
             "cdn-url-purges", Map.of("type", "cdn-purge", "stream", stream, "tags", List.of("contract")),
+            "raw", Map.of("type", "stream", "stream", stream),
             "default", Map.of("type", "none")),
         "eventServices", Map.of(service, serviceConfig));
     EventRelayerGroup group = EventRelayerGroup.fromMap(config);
@@ -90,6 +118,11 @@ public abstract class EventServiceContractTest {
     /** The purge relayer. */
     public EventRelayer purges() {
       return group.getRelayer("cdn-url-purges");
+    }
+
+    /** A relayer that sends events as given, to the same stream and service. */
+    public EventRelayer raw() {
+      return group.getRelayer("raw");
     }
 
     /** The service's stats. */
@@ -178,17 +211,25 @@ public abstract class EventServiceContractTest {
   void callerNeverWaitsWhileDestinationIsDownAndEverythingQueuedArrivesAfterRecovery() throws Exception {
     Fixture f = fixture(impatientEngine());
     intake().stop();
+    long slowest = 0;
     try {
       for (int i = 0; i < 20; i++) {
         // Returns although the destination cannot answer: the caller's thread only validates and enqueues.
+        long t0 = System.nanoTime();
         RelayResult r = f.purges().notifyMulti("cdn-url-purges", purges(f.stream(), i * 10, 10));
+        slowest = Math.max(slowest, System.nanoTime() - t0);
         assertThat(r.accepted()).isEqualTo(10);
       }
       await().atMost(PATIENCE).until(() -> f.stats().breakerState().equals("OPEN"));
       assertThat(f.stats().lastError()).isNotBlank();
       assertThat(f.stats().delivered()).isZero();
       // Still returning at once with the breaker open.
+      long t0 = System.nanoTime();
       assertThat(f.purges().notifyMulti("cdn-url-purges", purges(f.stream(), 200, 10)).accepted()).isEqualTo(10);
+      slowest = Math.max(slowest, System.nanoTime() - t0);
+      // A call that waited for the network would take at least a connect or request timeout.
+      assertThat(Duration.ofNanos(slowest)).as("slowest notifyMulti of 10 purges").isLessThan(CALLER_BOUND);
+      assertThat(f.stats().oldestQueuedAge()).isPositive();
     } finally {
       intake().start();
     }
@@ -268,6 +309,73 @@ public abstract class EventServiceContractTest {
     assertThat(liveThreadsOf(f.service())).isEmpty();
     assertThat(f.purges().notify("cdn-url-purges", Map.of("url", "https://en.example.org/late")).refused())
         .singleElement().satisfies(x -> assertThat(x.reason()).isEqualTo(RefusalReason.CLOSED));
+  }
+
+  @Test
+  void anEventTheDestinationRefusesIsDeadLetteredAndItsNeighboursDelivered() {
+    Fixture f = fixture(Map.of("linger", "50ms"));
+    String bad = "bad-" + f.stream();
+    List<Map<String, ?>> events = List.of(validEvent(f.stream(), "good-1-" + f.stream()),
+        intake().invalidEvent(f.stream(), bad), validEvent(f.stream(), "good-2-" + f.stream()));
+    RelayResult r = f.raw().notifyMulti("raw", events);
+    assertThat(r.accepted()).isEqualTo(3);
+    DeliveryReport report = r.awaitDelivery(PATIENCE).orElseThrow();
+    assertThat(report.delivered()).isEqualTo(2);
+    assertThat(report.deadLettered()).isEqualTo(1);
+    await().atMost(PATIENCE).until(() -> intake().received(f.stream()).size() >= 2);
+    assertThat(intake().received(f.stream()).stream().map(e -> tree(e).path("meta").path("id").asText()))
+        .containsExactlyInAnyOrder("good-1-" + f.stream(), "good-2-" + f.stream()).doesNotContain(bad);
+    ServiceStats s = f.stats();
+    assertThat(s.delivered()).isEqualTo(2);
+    assertThat(s.deadLettered()).isEqualTo(1);
+    assertThat(s.retries()).isZero();
+    assertThat(s.breakerState()).isEqualTo("CLOSED");
+  }
+
+  @Test
+  void closeAgainstADestinationThatDoesNotAnswerReturnsByItsDeadline() throws Exception {
+    Fixture f = fixture(Map.of());
+    intake().hang();
+    try {
+      RelayResult r = f.purges().notifyMulti("cdn-url-purges", purges(f.stream(), 0, 100));
+      assertThat(r.accepted()).isEqualTo(100);
+      long t0 = System.nanoTime();
+      boolean clean = f.group().close(Duration.ofSeconds(1));
+      Duration took = Duration.ofNanos(System.nanoTime() - t0);
+      assertThat(clean).isFalse();
+      assertThat(took).as("close(1s)").isLessThan(Duration.ofSeconds(1).plus(CLOSE_SLACK));
+      // Nothing vanished: every accepted event ends counted, once the worker has let go of the transport.
+      await().atMost(PATIENCE).until(() -> f.stats().queued() + f.stats().inFlight() == 0);
+      ServiceStats s = f.stats();
+      assertThat(s.accountedFor()).isEqualTo(s.accepted()).isEqualTo(100);
+      assertThat(s.dropped() + s.deadLettered()).isPositive();
+      await().atMost(PATIENCE).until(() -> liveThreadsOf(f.service()).isEmpty());
+    } finally {
+      intake().start();
+    }
+  }
+
+  @Test
+  void aServiceStartedAgainOnTheSameStreamDeliversWhatItIsGiven() {
+    Fixture first = fixture(Map.of());
+    assertThat(first.purges().notifyMulti("cdn-url-purges", purges(first.stream(), 0, 50)).accepted())
+        .isEqualTo(50);
+    assertThat(first.group().close(PATIENCE)).isTrue();
+    assertThat(liveThreadsOf(first.service())).isEmpty();
+    // The same service name and stream, built again: a host restart.
+    EventRelayerGroup again = EventRelayerGroup.fromMap(Map.of(
+        "relayers", Map.of(
+            "cdn-url-purges", Map.of("type", "cdn-purge", "stream", first.stream(), "tags", List.of("contract")),
+            "default", Map.of("type", "none")),
+        "eventServices", Map.of(first.service(), new LinkedHashMap<>(intake().serviceConfig()))));
+    groups.add(again);
+    Fixture second = new Fixture(again, first.service(), first.stream());
+    RelayResult r = second.purges().notifyMulti("cdn-url-purges", purges(first.stream(), 50, 50));
+    assertThat(r.awaitDelivery(PATIENCE).orElseThrow().delivered()).isEqualTo(50);
+    await().atMost(PATIENCE).until(() -> intake().received(first.stream()).size() >= 100);
+    assertThat(uris(intake().received(first.stream()))).hasSize(100);
+    assertThat(intake().received(first.stream())).hasSize(100);
+    assertThat(second.stats().accepted()).isEqualTo(50);
   }
 
   /** Threads whose name mentions the service: the engine's worker and anything the transport started for it. */
