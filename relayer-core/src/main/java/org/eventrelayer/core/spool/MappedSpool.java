@@ -116,7 +116,8 @@ public final class MappedSpool implements AutoCloseable {
       Recovery recovered = Recovery.run(store, finals, checkpoint.next());
       Segment first;
       try {
-        first = store.create(Long.MAX_VALUE); // the spool must be able to start even when recovery filled it
+        store.reserve(Long.MAX_VALUE); // the spool must be able to start even when recovery filled it
+        first = store.createReserved();
         first.activate(recovered.nextSeq());
       } catch (IOException | RuntimeException e) {
         recovered.pending().forEach(store::release);
@@ -432,15 +433,14 @@ public final class MappedSpool implements AutoCloseable {
   /** Prepares a spare segment, or allocates a batch of pages ahead of the callers; true if there is more to do. */
   private boolean prepare() throws IOException {
     if (spareCount < spareTarget) {
-      preparing = true;
-      try {
-        Segment s = store.create(settings.maxBytes());
-        if (s != null) {
-          addSpare(s);
+      if (store.reserve(settings.maxBytes())) {
+        preparing = true;
+        try {
+          addSpare(store.createReserved());
           return true;
+        } finally {
+          preparing = false;
         }
-      } finally {
-        preparing = false;
       }
     }
     return touchSpares();

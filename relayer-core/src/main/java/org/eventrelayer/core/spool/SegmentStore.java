@@ -92,24 +92,36 @@ final class SegmentStore {
     }
   }
 
+  /** Reserves the bytes of one more segment; false if that would take the files past {@code maxBytes}. */
+  boolean reserve(long maxBytes) {
+    if (usedBytes.addAndGet(segmentBytes) > maxBytes) {
+      usedBytes.addAndGet(-segmentBytes);
+      return false;
+    }
+    return true;
+  }
+
   /**
-   * Creates the next segment: a sparse file of the segment's size, header written and mapped, then renamed into
-   * place. This takes a fraction of a millisecond, so a spare segment is ready at once even when the spool's thread
-   * gets little CPU; the pages are allocated by {@link Segment#touch} on the spool's thread (or, where a caller got
-   * there first, by that caller's first write to the page, a minor fault).
+   * Creates the next segment in bytes {@link #reserve reserved} for it (released if this fails): a sparse file of
+   * the segment's size, header written and mapped, then renamed into place. This takes a fraction of a
+   * millisecond, so a spare segment is ready at once even when the spool's thread gets little CPU; the pages are
+   * allocated by {@link Segment#touch} on the spool's thread (or, where a caller got there first, by that caller's
+   * first write to the page, a minor fault).
    *
-   * @return the segment, or {@code null} if it would take the files past {@code maxBytes}
    * @throws IOException also when the file system has less than twice the segment's size left: a write through
    *     the mapping into a page the disk has no room for would fault in the appending thread
    */
-  Segment create(long maxBytes) throws IOException {
-    long usable = Files.getFileStore(dir).getUsableSpace();
-    if (usable < 2 * segmentBytes) {
-      throw new IOException("the file system of " + dir + " has " + usable + " bytes left, less than two segments");
-    }
-    if (usedBytes.addAndGet(segmentBytes) > maxBytes) {
+  Segment createReserved() throws IOException {
+    long usable;
+    try {
+      usable = Files.getFileStore(dir).getUsableSpace();
+    } catch (IOException | RuntimeException e) {
       usedBytes.addAndGet(-segmentBytes);
-      return null;
+      throw e;
+    }
+    if (usable < 2 * segmentBytes) {
+      usedBytes.addAndGet(-segmentBytes);
+      throw new IOException("the file system of " + dir + " has " + usable + " bytes left, less than two segments");
     }
     long number = nextNumber.getAndIncrement();
     Path path = dir.resolve(Segment.fileName(number));
