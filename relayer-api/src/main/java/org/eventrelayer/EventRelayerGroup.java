@@ -145,9 +145,10 @@ public final class EventRelayerGroup implements AutoCloseable {
   }
 
   /**
-   * Waits until every event accepted before the call, on every service, is durable in its spool (see
-   * docs/spool.md: it then survives {@code kill -9}), or the timeout passes. A host that must not lose the last
-   * few milliseconds of events before a crash calls this after {@code notify}.
+   * Waits until every event accepted before the call, on every service, is forced to the device by its spool, or
+   * the timeout passes. A spooling service's accepted events survive {@code kill -9} already when {@code notify}
+   * returns (see docs/spool.md); this waits only for the {@code fsync} that adds an operating-system crash or
+   * power loss. A host needs it only where it must survive those, e.g. before it acknowledges a message of its own.
    *
    * @return whether everything was durable in time; {@code false} if a service has no spool
    */

@@ -66,6 +66,16 @@ public class NotifyLatencyBenchmark {
   @Param({"healthy", "closed", "hung"})
   public String endpoint;
 
+  /**
+   * {@code off}: memory mode; {@code on}: spool mode ({@code spoolDir} a fresh temporary directory per iteration,
+   * {@code spool.maxBytes} 8 GiB so an iteration never fills it), where {@code notify} returns once the event's
+   * record is in the memory-mapped spool.
+   */
+  @Param({"off"})
+  public String spool;
+
+  private java.nio.file.Path spoolDir;
+
   /** {@code off}: coalescing disabled if the engine has the key; {@code on}: enabled; {@code default}: not set. */
   @Param({"off"})
   public String coalesce;
@@ -170,6 +180,13 @@ public class NotifyLatencyBenchmark {
     service.put("timeout", "2s");
     service.put("queueCapacity", QUEUE_CAPACITY);
     service.put("queueBytes", QUEUE_BYTES);
+    if (spool.equals("on")) {
+      spoolDir = java.nio.file.Files.createTempDirectory("bench-spool");
+      service.put("spoolDir", spoolDir.toString());
+      service.put("spool.maxBytes", "8GiB");
+    } else if (!spool.equals("off")) {
+      throw new IllegalArgumentException("spool: on or off, not " + spool);
+    }
     switch (coalesce) {
       case "default" -> { }
       case "on", "off" -> {
@@ -208,6 +225,12 @@ public class NotifyLatencyBenchmark {
         coalesced == null ? "n/a" : String.format("%,d", coalesced), s.refused(), heapMiB);
     group = null;
     relayer = null;
+    if (spoolDir != null) {
+      try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(spoolDir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+      spoolDir = null;
+    }
     System.gc(); // collect this iteration's backlog now, not during the next measurement
     if (s.refused() > 0) {
       throw new IllegalStateException(s.refused() + " events were refused (queue full): this iteration measured "

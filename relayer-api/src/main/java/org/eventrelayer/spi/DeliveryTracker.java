@@ -9,8 +9,8 @@ import org.eventrelayer.DeliveryReport;
  * Collects the outcomes of the events one {@code notify} call accepted and completes a future when all are final.
  *
  * <p>Protocol: the relayer calls {@link #expect()} before each successful offer and {@link #seal()} once after the
- * last one; services call exactly one of {@link #delivered()}, {@link #deadLettered(String)} or
- * {@link #dropped(String)} per accepted event.
+ * last one; services call exactly one of {@link #delivered()}, {@link #deadLettered(String)},
+ * {@link #dropped(String)} or {@link #spooled(String)} per accepted event.
  */
 public final class DeliveryTracker {
 
@@ -22,6 +22,8 @@ public final class DeliveryTracker {
       AtomicIntegerFieldUpdater.newUpdater(DeliveryTracker.class, "deadLettered");
   private static final AtomicIntegerFieldUpdater<DeliveryTracker> DROPPED =
       AtomicIntegerFieldUpdater.newUpdater(DeliveryTracker.class, "dropped");
+  private static final AtomicIntegerFieldUpdater<DeliveryTracker> SPOOLED =
+      AtomicIntegerFieldUpdater.newUpdater(DeliveryTracker.class, "spooled");
   private static final AtomicReferenceFieldUpdater<DeliveryTracker, String> FIRST_FAILURE =
       AtomicReferenceFieldUpdater.newUpdater(DeliveryTracker.class, String.class, "firstFailure");
 
@@ -32,6 +34,7 @@ public final class DeliveryTracker {
   private volatile int delivered;
   private volatile int deadLettered;
   private volatile int dropped;
+  private volatile int spooled;
   private volatile String firstFailure;
 
   /** Creates a tracker expecting nothing until {@link #expect()} is called. */
@@ -85,14 +88,23 @@ public final class DeliveryTracker {
     }
   }
 
-  /** Completes when every expected event is final and the tracker is sealed. */
+  /** One event was not delivered yet but stays in the service's spool for its next start, for {@code reason}. */
+  public void spooled(String reason) {
+    if (this != UNTRACKED) {
+      SPOOLED.incrementAndGet(this);
+      FIRST_FAILURE.compareAndSet(this, null, reason);
+      arrive();
+    }
+  }
+
+  /** Completes when every expected event is final (or spooled) and the tracker is sealed. */
   public CompletableFuture<DeliveryReport> future() {
     return future;
   }
 
   private void arrive() {
     if (this != UNTRACKED && PENDING.decrementAndGet(this) == 0) {
-      future.complete(new DeliveryReport(delivered, deadLettered, dropped, firstFailure));
+      future.complete(new DeliveryReport(delivered, deadLettered, dropped, spooled, firstFailure));
     }
   }
 }

@@ -65,8 +65,9 @@ public interface EventService {
   default void removeSendListener(SendListener listener) {}
 
   /**
-   * With a spool: waits until every event accepted before the call is written to it (survives {@code kill -9}),
-   * or the timeout passes. Services without a spool have nothing durable and return {@code false} at once.
+   * With a spool: waits until every event accepted before the call is forced to the device, or the timeout
+   * passes. (An event a spooling service accepted is in its spool already and survives {@code kill -9}; the force
+   * adds an operating-system crash or power loss.) Services without a spool return {@code false} at once.
    *
    * @return whether everything accepted before the call is durable
    */

@@ -20,23 +20,22 @@ import org.slf4j.LoggerFactory;
  * bounds and coalescing, lock-free, never blocking), {@link SendLoop} (the one worker thread: batching, sending,
  * outcomes), {@link RetrySchedule} and {@link BreakerPolicy} (when to send again), {@link EventBuilder}
  * (serialization and signing), {@link Verdicts} (making events final), {@link ServiceCounters} (stats) and a
- * {@link Spool} ({@link DiskSpool} with {@code spoolDir}, else the no-op {@link MemorySpool}). A transport only
+ * {@link Spool} ({@link MappedEventSpool} with {@code spoolDir}, else the no-op {@link MemorySpool}). A transport only
  * turns a batch into a request and the answer into per-event outcomes ({@link Transport}).
  *
- * <p><b>Spool</b> ({@code spoolDir} set, {@code overflow: spool}): {@link #offer} still does no I/O; it hands the
- * event to the spool writer thread, which makes it durable before the worker may send it. The window of loss with
- * the spool on: an accepted event is lost by a crash of the process ({@code kill -9}) only while it waits in the
- * hand-off to the spool writer (at most {@code queueCapacity} events, normally one group commit: milliseconds); by
- * a crash of the operating system or a power loss, in addition, while it is written but not yet forced: with
- * {@code spool.fsync: batch} that is the same group commit, with {@code spool.fsync: interval} up to
- * {@code spool.fsyncInterval}. {@link #awaitDurable} waits for the window to close. Delivery is at-least-once:
- * after a crash, the events that were in flight are sent again; their {@code meta.id} lets consumers drop the
- * duplicates. {@link #close} drops nothing that is durable: it stays in the spool, counted as spooled.
+ * <p><b>Spool</b> ({@code spoolDir} set, {@code overflow: spool}): {@link #offer} writes the event's record into a
+ * memory-mapped segment on the caller's thread (no system call, no wait: see {@link MappedEventSpool}) and returns
+ * only then, so an accepted event survives a crash of the process ({@code kill -9}, an OOM kill, a JVM crash). A
+ * crash of the operating system or a power loss can lose what was not yet forced to the device: with
+ * {@code spool.fsync: batch} the worker forces before it sends, with {@code spool.fsync: interval} the spool's
+ * thread forces every {@code spool.fsyncInterval}; {@link #awaitDurable} forces at once. Delivery is
+ * at-least-once: after a crash, the events that were in flight are sent again; their {@code meta.id} lets consumers
+ * drop the duplicates. {@link #close} drops nothing that is in the spool: it stays, counted as spooled.
  */
 public final class DeliveryEngine implements EventService {
 
   private static final Logger log = LoggerFactory.getLogger(DeliveryEngine.class);
-  static final String LEFT_IN_SPOOL = DiskSpool.LEFT_IN_SPOOL;
+  static final String LEFT_IN_SPOOL = MappedEventSpool.LEFT_IN_SPOOL;
   /**
    * What close() keeps of its budget (at most a tenth) for its own work after waiting for the worker: a loaded
    * machine (producers saturating the cores, a GC) may hold a thread back that long, and the deadline is the
@@ -59,7 +58,7 @@ public final class DeliveryEngine implements EventService {
     this.transport = transport;
     EventBuilder builder = new EventBuilder(ctx.settings);
     this.policy = new BreakerPolicy(ctx.name, ctx.settings, openSpool ? "spool" : "queue", ctx.counters::lastError);
-    this.spool = openSpool ? DiskSpool.open(ctx, builder, policy::state) : new MemorySpool();
+    this.spool = openSpool ? MappedEventSpool.open(ctx, builder) : new MemorySpool();
     Verdicts verdicts = new Verdicts(ctx, deadLetters, spool);
     this.admission = new Admission(ctx, verdicts, policy::state);
     this.loop = new SendLoop(ctx, transport, policy, builder, verdicts, admission, spool);
@@ -187,11 +186,12 @@ public final class DeliveryEngine implements EventService {
   }
 
   /**
-   * Waits until every event accepted before this call is in the spool: written to its segment file (which a crash
-   * of the process cannot undo) and, with {@code spool.fsync: batch}, forced to the device.
+   * With a spool, every accepted event is in it already when {@code notify} returns (it survives {@code kill -9});
+   * this waits until everything accepted before the call is also forced to the device ({@code fsync}), the level
+   * that survives an operating-system crash or power loss.
    *
-   * @return {@code true} if every such event is durable (or final), {@code false} if the deadline passed first or
-   *     the service has no spool
+   * @return {@code true} once forced, {@code false} if the deadline passed first, the force failed, or the service
+   *     has no spool
    */
   @Override
   public boolean awaitDurable(Duration timeout) {
@@ -304,17 +304,17 @@ public final class DeliveryEngine implements EventService {
 
   /** Corrupt stretches skipped in the spool (when opening it, and when reading records back), for tests. */
   long spoolCorruptRegions() {
-    return spool instanceof DiskSpool d ? d.corruptRegions() : 0;
+    return spool instanceof MappedEventSpool d ? d.corruptRegions() : 0;
   }
 
   /** Bytes the spool holds or has reserved, for tests. */
   long spoolUsedBytes() {
-    return spool instanceof DiskSpool d ? d.usedBytes() : 0;
+    return spool instanceof MappedEventSpool d ? d.usedBytes() : 0;
   }
 
   /** The spool's directory, or {@code null}. */
   java.nio.file.Path spoolDirectory() {
-    return spool instanceof DiskSpool d ? d.dir() : null;
+    return spool instanceof MappedEventSpool d ? d.dir() : null;
   }
 
   @Override

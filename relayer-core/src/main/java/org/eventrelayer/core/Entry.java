@@ -88,4 +88,10 @@ final class Entry implements QueueItem {
       t.dropped(reason);
     }
   }
+
+  void followersSpooled(String reason) {
+    for (DeliveryTracker t : followers()) {
+      t.spooled(reason);
+    }
+  }
 }

@@ -7,8 +7,8 @@ import org.eventrelayer.Refusal;
 import org.eventrelayer.spi.PendingEvent;
 
 /**
- * Where accepted events are kept durable between the caller and the destination: {@link DiskSpool} (the segment
- * log, {@code spoolDir} set) or {@link MemorySpool} (memory mode: nothing is kept, every method a no-op or the
+ * Where accepted events are kept durable between the caller and the destination: {@link MappedEventSpool} (the
+ * memory-mapped spool, {@code spoolDir} set) or {@link MemorySpool} (memory mode: nothing is kept, every method a no-op or the
  * memory answer). The engine calls it from three kinds of threads, as each method says: callers ({@link #offer}),
  * the worker, and {@code close()}. An implementation with its own writer thread starts it in {@link #start()}.
  *
@@ -62,7 +62,7 @@ interface Spool {
    */
   void leave(List<Entry> left, Verdicts verdicts);
 
-  /** Waits until every event accepted before the call is durable; {@code false} without a spool. */
+  /** Waits until every event accepted before the call is forced to the device; {@code false} without a spool. */
   boolean awaitDurable(Duration timeout);
 
   /** Whether {@code close()} should let a send finish rather than cut it: nothing is lost by waiting. */

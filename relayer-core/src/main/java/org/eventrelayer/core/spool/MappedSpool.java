@@ -1,0 +1,520 @@
+package org.eventrelayer.core.spool;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A write-ahead spool of records in memory-mapped segment files, durable the moment {@link #append} returns: the
+ * record is then in the page cache through a shared mapping, which survives {@code kill -9}, an OOM kill and a JVM
+ * crash. {@link #force()} adds the operating-system crash and power loss.
+ *
+ * <p>Appending (any thread, lock-free): one atomic add on the current segment reserves the space and gives the
+ * record its sequence number; the caller copies the bytes into the mapping and publishes the record by storing its
+ * length/checksum word last, with release semantics. No caller ever creates, maps or waits for a file: the next
+ * segment is created, zero-filled and mapped ahead by the spool's thread ({@code eventrelayer-<name>-spool}). The
+ * caller whose reservation crosses a segment's end writes its end-of-segment record and switches the spool to the
+ * prepared segment; a full spool, or a segment that is not ready, is a counted {@link Refusal}, never a wait.
+ *
+ * <p>Reading (one thread, the consumer): {@link #reader()} returns first the records an earlier run left that are
+ * not final, then the new ones in order. The consumer tells the spool which records are final (delivered or given
+ * up) with {@link #markFinal}, and {@link #checkpoint()} records that and deletes segments holding only final
+ * records. {@link #markFinal}, {@link #checkpoint()} and the reader belong to that one thread.
+ *
+ * <p>Opening recovers: it verifies every record, skips and counts damage, finds lost records through the gaps in
+ * the sequence numbers and reports them with their reason ({@link #recovery()}), and moves segments with damaged
+ * bytes aside instead of deleting them. See docs/spool.md for the format and what survives which failure.
+ */
+public final class MappedSpool implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(MappedSpool.class);
+  private static final long RESERVE_ONE = 1L << 32;
+  /**
+   * Room kept prepared ahead, for a burst while the spool's thread waits for a core: at least 3 segments and, with
+   * small segments, up to 64 of them or 48 MiB.
+   */
+  private static final long SPARE_BYTES = 48L << 20;
+  private static final ThreadLocal<RecordFormat.Scratch> SCRATCH =
+      ThreadLocal.withInitial(RecordFormat.Scratch::new);
+
+  private final Path dir;
+  private final SpoolSettings settings;
+  private final SpoolLock lock;
+  private final SpoolCheckpoint checkpoint;
+  private final SegmentStore store;
+  private final RecoveryReport recovery;
+  private final FinalRanges finals;
+  private final LongAdder[] refused = new LongAdder[Refusal.values().length];
+  private final LogThrottle rateLimited = new LogThrottle(log, Duration.ofSeconds(30));
+  private final SpoolReader reader;
+  private final Thread preparer;
+  private final int spareTarget;
+  /** Every open segment, oldest first: recovered ones, then the ones appended to. Guarded by {@code this}. */
+  private final Deque<Segment> segments = new ArrayDeque<>();
+
+  /** Callers waiting for the spool's thread to force: completed by it. */
+  private final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CompletableFuture<Void>> forceWanted =
+      new java.util.concurrent.atomic.AtomicReference<>();
+  private volatile Segment current;
+  /** Segments prepared ahead, taken by {@link #roll}. Guarded by {@code this}; the count is read without it. */
+  private final Deque<Segment> spares = new ArrayDeque<>();
+  private volatile int spareCount;
+  /** The spool's thread is creating a segment (counted in the used bytes already, not a spare yet). */
+  private volatile boolean preparing;
+  private volatile boolean closed;
+  /** Serialises {@link #force()} without holding {@code this}, which a caller switching segments may need. */
+  private final Object forceLock = new Object();
+  /** Guarded by {@code forceLock}: how far the segments were forced. */
+  private Segment forcedSegment;
+  private int forcedTo;
+
+  private MappedSpool(Path dir, SpoolSettings settings, SpoolLock lock, SpoolCheckpoint checkpoint,
+      SegmentStore store, Recovery recovered, FinalRanges finals, Segment first) {
+    this.dir = dir;
+    this.settings = settings;
+    this.lock = lock;
+    this.checkpoint = checkpoint;
+    this.store = store;
+    this.recovery = recovered.report();
+    this.finals = finals;
+    for (int i = 0; i < refused.length; i++) {
+      refused[i] = new LongAdder();
+    }
+    segments.addAll(recovered.pending());
+    segments.add(first);
+    this.current = first;
+    this.reader = new SpoolReader(recovered.pending(), first, finals);
+    this.spareTarget = (int) Math.max(3, Math.min(64, SPARE_BYTES / settings.segmentBytes()));
+    this.preparer = new Thread(this::prepareLoop, "eventrelayer-" + settings.name() + "-spool");
+    preparer.setDaemon(true);
+  }
+
+  /**
+   * Opens the spool in {@code dir} (created owner-only if missing): takes its locks, recovers what an earlier run
+   * left, and starts a new segment (a segment is never appended to after a restart).
+   *
+   * @throws SpoolLockedException if another spool, in this process or another, uses the directory
+   * @throws IOException if the directory cannot be used; an entry named like a segment that is not a regular file
+   *     is named in the message
+   */
+  public static MappedSpool open(Path dir, SpoolSettings settings) throws IOException {
+    SpoolFiles.createDirectory(dir);
+    SpoolLock lock = SpoolLock.acquire(dir);
+    SpoolCheckpoint checkpoint = null;
+    try {
+      checkpoint = SpoolCheckpoint.open(dir);
+      FinalRanges finals = FinalRanges.of(checkpoint.watermark(), checkpoint.finals());
+      SegmentStore store = new SegmentStore(dir, settings.segmentBytes());
+      Recovery recovered = Recovery.run(store, finals, checkpoint.next());
+      Segment first;
+      try {
+        store.reserve(Long.MAX_VALUE); // the spool must be able to start even when recovery filled it
+        first = store.createReserved();
+        first.activate(recovered.nextSeq());
+      } catch (IOException | RuntimeException e) {
+        recovered.pending().forEach(store::release);
+        throw e;
+      }
+      MappedSpool spool = new MappedSpool(dir, settings, lock, checkpoint, store, recovered, finals, first);
+      RecoveryReport r = spool.recovery;
+      if (r.lost() > 0 || r.damagedStretches() > 0 || r.damagedHeaders() > 0 || !r.movedAside().isEmpty()) {
+        log.warn("eventrelayer spool {}: recovered with losses or damage: {}", dir, r.describe());
+      } else if (!r.clean() || r.replayable() > 0) {
+        log.info("eventrelayer spool {}: {}", dir, spool.recovery.describe());
+      }
+      spool.checkpoint(); // the lost numbers are final now: record it before anything can be appended
+      spool.preparer.start();
+      return spool;
+    } catch (IOException | RuntimeException e) {
+      if (checkpoint != null) {
+        checkpoint.close();
+      }
+      lock.close();
+      throw e;
+    }
+  }
+
+  /** What opening found: records to replay, and every lost record with its reason. */
+  public RecoveryReport recovery() {
+    return recovery;
+  }
+
+  /** The directory. */
+  public Path dir() {
+    return dir;
+  }
+
+  /**
+   * Appends a record; any thread, lock-free, never waits on a file or another thread (except for the few
+   * instructions of a caller switching to the next segment). When this returns a sequence number, the record is in
+   * the mapped segment: a crash of the process can no longer lose it.
+   *
+   * @param payload the record's bytes
+   * @return the record's sequence number (zero or more), or a negative {@link Refusal#code()}: see {@link Refusal#of}
+   */
+  public long append(byte[] payload) {
+    return append(payload, 0, payload.length);
+  }
+
+  /**
+   * Appends {@code payload[off, off + len)}; see {@link #append(byte[])}.
+   *
+   * @return the record's sequence number, or a negative {@link Refusal#code()}
+   */
+  public long append(byte[] payload, int off, int len) {
+    if (len > settings.maxPayloadBytes()) {
+      return refuse(Refusal.TOO_LARGE);
+    }
+    int size = RecordFormat.footprint(len);
+    RecordFormat.Scratch scratch = SCRATCH.get();
+    while (true) {
+      Segment s = current;
+      if (closed) {
+        return refuse(Refusal.CLOSED);
+      }
+      if (s.sealedAt < 0) {
+        long state = s.state.getAndAdd(RESERVE_ONE + size);
+        long at = state & 0xFFFFFFFFL;
+        int index = (int) (state >>> 32);
+        if (at + size <= s.limit) {
+          long seq = s.baseSeq + index;
+          try {
+            RecordFormat.write(s.map, (int) at, RecordFormat.TYPE_DATA, seq, payload, off, len, scratch);
+          } catch (InternalError e) { // a page the file system could not allocate (disk full): nothing left here
+            s.holes = true; // the reader skips the unpublished space; the next start counts it
+            rateLimited.error("spool-fault", "eventrelayer spool {}: a write into the mapping failed: {}", dir,
+                e.toString());
+            return refuse(Refusal.UNAVAILABLE);
+          }
+          return seq;
+        }
+        if (at <= s.limit) { // this reservation crossed the end: it closes the segment
+          RecordFormat.write(s.map, (int) at, RecordFormat.TYPE_END, s.baseSeq + index, payload, 0, 0, scratch);
+          s.lastSeq = s.baseSeq + index - 1;
+          s.sealedAt = index;
+        } else {
+          awaitSealed(s); // a few instructions of the caller that crossed the end, unless it was descheduled
+        }
+      }
+      if (current == s && !roll(s)) {
+        return refuse(noSegment());
+      }
+    }
+  }
+
+  private static void awaitSealed(Segment s) {
+    for (int spins = 0; s.sealedAt < 0; spins++) {
+      if (spins > 64) {
+        Thread.yield();
+      } else {
+        Thread.onSpinWait();
+      }
+    }
+  }
+
+  /**
+   * Switches from the sealed segment {@code s} to the spare one, if {@code s} is still current.
+   *
+   * @return false if there is no spare segment (the spool is full, or the spare is not ready)
+   */
+  private synchronized boolean roll(Segment s) {
+    if (current != s) {
+      return true;
+    }
+    Segment next = closed ? null : spares.pollFirst();
+    spareCount = spares.size();
+    LockSupport.unpark(preparer);
+    if (next == null) {
+      return false;
+    }
+    next.activate(s.baseSeq + s.sealedAt);
+    s.next = next;
+    segments.add(next);
+    current = next;
+    return true;
+  }
+
+  /** Why no segment was there to roll to: the files would pass maxBytes, or the spare was not ready. */
+  private Refusal noSegment() {
+    boolean full = !preparing && store.usedBytes() + settings.segmentBytes() > settings.maxBytes();
+    return full ? Refusal.FULL : Refusal.UNAVAILABLE;
+  }
+
+  private long refuse(Refusal r) {
+    refused[r.ordinal()].increment();
+    if (r == Refusal.FULL || r == Refusal.UNAVAILABLE) {
+      rateLimited.warn("spool-" + r.reason(), "eventrelayer spool {}: refusing records ({}): {}", dir, r.reason(),
+          r == Refusal.FULL ? "segment files reached " + settings.maxBytes() + " bytes (maxBytes)"
+              : "no segment ready to append to");
+    }
+    return r.code();
+  }
+
+  /** How many appends were refused for {@code reason}. */
+  public long refused(Refusal reason) {
+    return refused[reason.ordinal()].sum();
+  }
+
+  /** The sequence number the next append will take (at least; appends in progress may have taken it). */
+  public long nextSeq() {
+    Segment s = current;
+    int index = (int) (s.state.get() >>> 32);
+    return s.baseSeq + (s.sealedAt >= 0 ? s.sealedAt : index);
+  }
+
+  /** Bytes the segment files take now, the spare segment included; at most {@link SpoolSettings#maxBytes()}. */
+  public long usedBytes() {
+    return store.usedBytes();
+  }
+
+  /** The segment appended to now (tests). */
+  Segment appendingSegment() {
+    return current;
+  }
+
+  /** The reader of the spool's records, for the consumer thread. There is one. */
+  public SpoolReader reader() {
+    return reader;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // The consumer's side.
+
+  /** Marks record {@code seq} final (delivered, or given up): it will not be replayed. Consumer thread only. */
+  public void markFinal(long seq) {
+    finals.add(seq, seq + 1);
+  }
+
+  /**
+   * Records in the checkpoint which records are final and deletes the segments that hold only final records
+   * (moving those with damaged bytes aside). No fsync: a process crash keeps it; {@link #force()} forces it.
+   * Consumer thread only.
+   *
+   * @return the bytes of the segment files removed
+   */
+  public long checkpoint() throws IOException {
+    checkpoint.write(finals.watermark(), finals.pairs(SpoolCheckpoint.MAX_FINALS), reader.nextSeq());
+    long freed = 0;
+    List<Segment> done = new ArrayList<>();
+    synchronized (this) {
+      for (Segment s : segments) {
+        boolean sealed = s != current && s.lastSeq >= 0;
+        if (sealed && reader.isPast(s) && finals.allFinal(s.baseSeq, s.lastSeq + 1)) {
+          done.add(s);
+        }
+      }
+      segments.removeAll(done);
+    }
+    for (Segment s : done) {
+      freed += s.map.capacity();
+      Path moved = store.retire(s);
+      if (moved != null) {
+        log.warn("eventrelayer spool {}: moved segment {} aside to {}: it holds damaged bytes", dir, s, moved);
+      }
+    }
+    if (!done.isEmpty()) {
+      LockSupport.unpark(preparer); // room for a spare again
+    }
+    return freed;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Durability against the operating system.
+
+  /**
+   * Forces every record appended before this call, and the checkpoint, to the device (the level that survives an
+   * operating-system crash or power loss; a process crash loses nothing once {@code append} returned). Blocks on
+   * the disk: call it from a writer or flusher thread, never where a caller must not wait.
+   */
+  public void force() throws IOException {
+    synchronized (forceLock) {
+      Segment upTo = current;
+      int end = (int) upTo.reservedEnd();
+      List<Segment> open;
+      synchronized (this) {
+        open = new ArrayList<>(segments);
+      }
+      for (Segment s : open) {
+        if (s.map.isReadOnly() || (forcedSegment != null && s.number < forcedSegment.number)) {
+          continue; // recovered (never written), or forced already
+        }
+        s.force(s == forcedSegment ? forcedTo : 0, s == upTo ? end : s.map.capacity());
+        if (s == upTo) {
+          break;
+        }
+      }
+      forcedSegment = upTo;
+      forcedTo = end;
+      checkpoint.force();
+    }
+  }
+
+  /**
+   * Asks the spool's thread to {@link #force()}; the future completes once everything appended before this call
+   * is on the device (exceptionally if the force failed). Never blocks the caller.
+   */
+  public java.util.concurrent.CompletableFuture<Void> forceAsync() {
+    java.util.concurrent.CompletableFuture<Void> mine = new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<Void> wanted = forceWanted.compareAndExchange(null, mine);
+    LockSupport.unpark(preparer);
+    if (wanted == null) {
+      return mine;
+    }
+    // A force was asked for and may have started before this call's appends: wait for the one after it.
+    return wanted.handle((v, e) -> null).thenCompose(v -> forceAsync());
+  }
+
+  private void forceIfWanted() {
+    java.util.concurrent.CompletableFuture<Void> wanted = forceWanted.get();
+    if (wanted == null) {
+      return;
+    }
+    try {
+      force();
+      forceWanted.set(null);
+      wanted.complete(null);
+    } catch (IOException | RuntimeException e) {
+      forceWanted.set(null);
+      wanted.completeExceptionally(e);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // The spool's thread: prepares the next segments, forces on an interval or when asked.
+
+  private void addSpare(Segment s) throws IOException {
+    Segment c;
+    synchronized (this) {
+      if (closed) {
+        store.retire(s);
+        return;
+      }
+      spares.addLast(s);
+      spareCount = spares.size();
+      c = current;
+    }
+    if (c.sealedAt >= 0) {
+      roll(c); // callers were refused while no segment was ready: take appends again
+    }
+  }
+
+  private void prepareLoop() {
+    long intervalNanos = settings.forceInterval().toNanos();
+    long nextForce = System.nanoTime() + intervalNanos;
+    while (!closed) {
+      boolean more = false;
+      try {
+        forceIfWanted();
+        more = prepare();
+        if (intervalNanos > 0 && System.nanoTime() - nextForce >= 0) {
+          nextForce = System.nanoTime() + intervalNanos;
+          force();
+        }
+      } catch (IOException | RuntimeException e) {
+        rateLimited.error("spool-prepare", "eventrelayer spool {}: {}", dir, e.toString());
+      } catch (InternalError e) { // a fault in a mapping: the file system could not allocate a page (disk full)
+        rateLimited.error("spool-fault", "eventrelayer spool {}: cannot allocate segment pages: {}", dir,
+            e.toString());
+      }
+      if (!more) {
+        LockSupport.parkNanos(this, intervalNanos > 0 ? Math.min(intervalNanos, 200_000_000L) : 200_000_000L);
+      }
+    }
+  }
+
+  /** Prepares a spare segment, or allocates a batch of pages ahead of the callers; true if there is more to do. */
+  private boolean prepare() throws IOException {
+    if (spareCount < spareTarget) {
+      if (store.reserve(settings.maxBytes())) {
+        preparing = true;
+        try {
+          addSpare(store.createReserved());
+          return true;
+        } finally {
+          preparing = false;
+        }
+      }
+    }
+    return touchSpares();
+  }
+
+  /** Allocates a batch of pages of the segments ahead (and of the current one); true if some are left. */
+  private boolean touchSpares() {
+    List<Segment> ahead;
+    synchronized (this) {
+      ahead = new ArrayList<>(spares.size() + 1);
+      ahead.add(current);
+      ahead.addAll(spares);
+    }
+    for (Segment s : ahead) {
+      if (s.touch(256)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** At close: the segment appended to goes too if everything in it is final (a clean close leaves no file). */
+  private void retireCurrentIfFinal() throws IOException {
+    Segment c = current;
+    long end = nextSeq();
+    if (reader.nextSeq() < end || !finals.allFinal(c.baseSeq, end)) {
+      return;
+    }
+    synchronized (this) {
+      segments.remove(c);
+    }
+    store.retire(c);
+  }
+
+  /**
+   * Closes the spool: stops appends (later ones are refused with {@link Refusal#CLOSED}), writes the checkpoint,
+   * forces everything to the device and releases the directory. Records not final stay for the next open. Call it
+   * from the consumer thread, or once the consumer has stopped.
+   */
+  @Override
+  public void close() throws IOException {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    LockSupport.unpark(preparer);
+    try {
+      preparer.join(10_000);
+      java.util.concurrent.CompletableFuture<Void> wanted = forceWanted.getAndSet(null);
+      if (wanted != null) {
+        wanted.completeExceptionally(new IOException("spool closed")); // close() forces below
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      force();
+      checkpoint();
+      retireCurrentIfFinal();
+    } finally {
+      synchronized (this) {
+        for (Segment seg : segments) {
+          store.release(seg);
+        }
+        segments.clear();
+        for (Segment seg : spares) {
+          store.retire(seg); // never appended to
+        }
+        spares.clear();
+      }
+      checkpoint.close();
+      lock.close();
+    }
+  }
+}

@@ -1,0 +1,282 @@
+package org.eventrelayer.core.spool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+import org.eventrelayer.testkit.ChildJvm;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The mapped spool's contract: order, concurrency, refusals, replay, deletion, locks, files. */
+class MappedSpoolTest {
+
+  static final int SEGMENT = 64 * 1024;
+
+  @TempDir Path tmp;
+
+  static SpoolSettings small(int segments) {
+    return SpoolSettings.builder().name("test").segmentBytes(SEGMENT).maxBytes((long) segments * SEGMENT).build();
+  }
+
+  static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static List<SpooledRecord> drain(MappedSpool spool) {
+    List<SpooledRecord> out = new ArrayList<>();
+    SpooledRecord r;
+    while ((r = spool.reader().next()) != null) {
+      out.add(r);
+    }
+    return out;
+  }
+
+  /** Appends, trying again while the test outruns the spool's preparing thread (the spool itself never waits). */
+  static long appendAccepted(MappedSpool spool, byte[] payload) {
+    long seq;
+    while ((seq = spool.append(payload)) == Refusal.UNAVAILABLE.code()) {
+      Thread.yield();
+    }
+    assertThat(seq).as("refused: %s", seq < 0 ? Refusal.of(seq) : null).isNotNegative();
+    return seq;
+  }
+
+  @Test
+  void recordsComeBackInOrderAcrossSegments() throws IOException {
+    try (MappedSpool spool = MappedSpool.open(tmp, small(64))) {
+      for (int i = 0; i < 3000; i++) {
+        assertThat(appendAccepted(spool, bytes("record " + i + " " + "x".repeat(i % 97)))).isEqualTo(i);
+      }
+      List<SpooledRecord> read = drain(spool);
+      assertThat(read).hasSize(3000);
+      for (int i = 0; i < read.size(); i++) {
+        assertThat(read.get(i).seq()).isEqualTo(i);
+        assertThat(new String(read.get(i).payload(), StandardCharsets.UTF_8))
+            .isEqualTo("record " + i + " " + "x".repeat(i % 97));
+      }
+      assertThat(segmentFiles(tmp)).hasSizeGreaterThan(3);
+    }
+  }
+
+  @Test
+  void concurrentAppendersGetEveryNumberOnceAndTheReaderSeesEveryRecordOnce() throws Exception {
+    int threads = 8;
+    int each = 4000;
+    try (MappedSpool spool = MappedSpool.open(tmp, small(256))) {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Thread> all = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        all.add(new Thread(() -> {
+          try {
+            start.await();
+          } catch (InterruptedException e) {
+            return;
+          }
+          for (int i = 0; i < each; i++) {
+            appendAccepted(spool, bytes(thread + ":" + i));
+          }
+        }));
+      }
+      all.forEach(Thread::start);
+      start.countDown();
+      Set<String> seen = new HashSet<>();
+      long expect = 0;
+      while (expect < (long) threads * each) {
+        SpooledRecord r = spool.reader().next();
+        if (r == null) {
+          Thread.onSpinWait();
+          continue;
+        }
+        assertThat(r.seq()).isEqualTo(expect++);
+        assertThat(seen.add(new String(r.payload(), StandardCharsets.UTF_8))).isTrue();
+      }
+      for (Thread t : all) {
+        t.join();
+      }
+      assertThat(seen).hasSize(threads * each);
+      assertThat(spool.reader().next()).isNull();
+    }
+  }
+
+  @Test
+  void aFullSpoolRefusesAtOnceCountsItAndTakesRecordsAgainOnceSpaceIsFreed() throws IOException {
+    try (MappedSpool spool = MappedSpool.open(tmp, small(4))) {
+      byte[] payload = new byte[1000];
+      long result = 0;
+      for (int i = 0; i < 10_000 && result != Refusal.FULL.code(); i++) {
+        result = spool.append(payload);
+        if (result == Refusal.UNAVAILABLE.code()) {
+          Thread.yield();
+        }
+      }
+      assertThat(result).isEqualTo(Refusal.FULL.code());
+      long t0 = System.nanoTime();
+      assertThat(spool.append(payload)).isEqualTo(Refusal.FULL.code());
+      assertThat(System.nanoTime() - t0).as("a refusal never waits").isLessThan(Duration.ofMillis(500).toNanos());
+      assertThat(spool.refused(Refusal.FULL)).isGreaterThanOrEqualTo(2);
+      assertThat(spool.usedBytes()).isLessThanOrEqualTo(4L * SEGMENT);
+      for (SpooledRecord r : drain(spool)) {
+        spool.markFinal(r.seq());
+      }
+      assertThat(spool.checkpoint()).isPositive();
+      await().atMost(Duration.ofSeconds(10)).until(() -> spool.append(payload) >= 0);
+    }
+  }
+
+  @Test
+  void spaceAnAppendReservedAndNeverPublishedIsSkippedOnceTheSegmentIsMarked() throws IOException {
+    try (MappedSpool spool = MappedSpool.open(tmp, small(8))) {
+      appendAccepted(spool, bytes("before"));
+      Segment s = spool.appendingSegment();
+      s.state.getAndAdd((1L << 32) + RecordFormat.footprint(40)); // reserved, then the write failed
+      long after = appendAccepted(spool, bytes("after"));
+      assertThat(drain(spool)).extracting(r -> new String(r.payload(), StandardCharsets.UTF_8))
+          .containsExactly("before"); // the reader waits at the unpublished space...
+      s.holes = true; // ...until the failed append marks the segment
+      List<SpooledRecord> rest = drain(spool);
+      assertThat(rest).extracting(SpooledRecord::seq).containsExactly(after);
+    }
+  }
+
+  @Test
+  void tooLargeAndClosedAreCountedRefusals() throws IOException {
+    MappedSpool spool = MappedSpool.open(tmp, small(4));
+    SpoolSettings s = small(4);
+    assertThat(Refusal.of(spool.append(new byte[s.maxPayloadBytes() + 1]))).isEqualTo(Refusal.TOO_LARGE);
+    assertThat(spool.append(new byte[s.maxPayloadBytes()])).isNotNegative();
+    spool.close();
+    assertThat(Refusal.of(spool.append(bytes("late")))).isEqualTo(Refusal.CLOSED);
+    assertThat(spool.refused(Refusal.TOO_LARGE)).isEqualTo(1);
+    assertThat(spool.refused(Refusal.CLOSED)).isEqualTo(1);
+  }
+
+  @Test
+  void aReopenedSpoolReplaysOnlyWhatIsNotFinalAndNumbersOnFromThere() throws IOException {
+    try (MappedSpool spool = MappedSpool.open(tmp, small(16))) {
+      for (int i = 0; i < 100; i++) {
+        appendAccepted(spool, bytes("r" + i));
+      }
+      for (SpooledRecord r : drain(spool)) {
+        if (r.seq() < 50 || r.seq() == 60) {
+          spool.markFinal(r.seq());
+        }
+      }
+      spool.checkpoint();
+    }
+    try (MappedSpool spool = MappedSpool.open(tmp, small(16))) {
+      assertThat(spool.recovery().replayable()).isEqualTo(49);
+      assertThat(spool.recovery().clean()).as(spool.recovery().describe()).isTrue();
+      assertThat(appendAccepted(spool, bytes("new"))).isEqualTo(100);
+      List<SpooledRecord> read = drain(spool);
+      assertThat(read).hasSize(50);
+      assertThat(read.subList(0, 49)).allMatch(SpooledRecord::replayed)
+          .extracting(SpooledRecord::seq).doesNotContain(60L).startsWith(50L, 51L).endsWith(99L);
+      assertThat(read.get(49).replayed()).isFalse();
+      assertThat(new String(read.get(49).payload(), StandardCharsets.UTF_8)).isEqualTo("new");
+    }
+  }
+
+  @Test
+  void segmentsAreDeletedOnceFinalSoTheFilesStayBounded() throws IOException {
+    try (MappedSpool spool = MappedSpool.open(tmp, small(6))) {
+      byte[] payload = new byte[500];
+      for (int i = 0; i < 2000; i++) { // about 16 segments' worth through a spool of 6
+        appendAccepted(spool, payload);
+        for (SpooledRecord r : drain(spool)) {
+          spool.markFinal(r.seq());
+        }
+        spool.checkpoint();
+        assertThat(spool.usedBytes()).isLessThanOrEqualTo(6L * SEGMENT);
+      }
+      List<Path> files = segmentFiles(tmp);
+      assertThat(files).hasSizeLessThanOrEqualTo(6); // spares included
+      assertThat(SegmentStore.number(files.get(files.size() - 1))).as("segments came and went").isGreaterThan(12);
+    }
+    try (MappedSpool spool = MappedSpool.open(tmp, small(6))) {
+      assertThat(spool.recovery().replayable()).isZero();
+      assertThat(spool.recovery().clean()).isTrue();
+    }
+  }
+
+  @Test
+  void aSecondSpoolOnTheDirectoryIsRefusedEvenAfterTheLockFileWasDeleted() throws Exception {
+    Path dir = tmp.resolve("spool");
+    try (MappedSpool spool = MappedSpool.open(dir, small(8))) {
+      assertThatThrownBy(() -> MappedSpool.open(dir, small(8))).isInstanceOf(SpoolLockedException.class)
+          .hasMessageContaining("pid " + ProcessHandle.current().pid());
+    }
+    ChildJvm holder = ChildJvm.start(MappedSpoolHost.class, tmp.resolve("hold.err"), "hold", dir.toString());
+    try {
+      await().atMost(Duration.ofSeconds(30)).until(() -> holder.lastLine("HOLDING").isPresent());
+      assertThat(probe(dir)).startsWith("LOCKED").contains("pid " + holder.process().pid());
+      Files.delete(dir.resolve(SpoolLock.FILE));
+      assertThatThrownBy(() -> MappedSpool.open(dir, small(8))).isInstanceOf(SpoolLockedException.class);
+      assertThat(probe(dir)).startsWith("LOCKED");
+    } finally {
+      holder.kill();
+    }
+    assertThat(probe(dir)).startsWith("OPENED");
+  }
+
+  private String probe(Path dir) throws Exception {
+    ChildJvm p = ChildJvm.start(MappedSpoolHost.class, tmp.resolve("probe.err"), "probe", dir.toString());
+    p.process().waitFor();
+    await().atMost(Duration.ofSeconds(5)).until(() -> !p.lines().isEmpty());
+    return p.lines().get(0);
+  }
+
+  @Test
+  void aDirectoryNamedLikeASegmentIsAnErrorNamingIt() throws IOException {
+    Path bad = tmp.resolve(Segment.fileName(7));
+    Files.createDirectory(bad);
+    assertThatThrownBy(() -> MappedSpool.open(tmp, small(8))).isInstanceOf(IOException.class)
+        .hasMessageContaining(bad.toString()).hasMessageContaining("not a regular file");
+    Files.delete(bad);
+    MappedSpool.open(tmp, small(8)).close(); // the failed open released everything
+  }
+
+  @Test
+  void filesAndDirectoriesAreOwnerOnly() throws IOException {
+    Path dir = tmp.resolve("a/b/spool");
+    try (MappedSpool spool = MappedSpool.open(dir, small(8))) {
+      appendAccepted(spool, bytes("x"));
+      assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+      try (Stream<Path> files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          assertThat(Files.getPosixFilePermissions(f)).as(f.toString())
+              .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        }
+      }
+    }
+  }
+
+  @Test
+  void settingsNameTheParameterThatIsWrong() {
+    assertThatThrownBy(() -> SpoolSettings.builder().segmentBytes(1000).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("segmentBytes");
+    assertThatThrownBy(() -> SpoolSettings.builder().segmentBytes(SEGMENT).maxBytes(SEGMENT).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("maxBytes");
+    assertThatThrownBy(() -> SpoolSettings.builder().forceInterval(Duration.ofSeconds(-1)).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("forceInterval");
+  }
+
+  static List<Path> segmentFiles(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(p -> p.getFileName().toString().endsWith(Segment.SUFFIX)).sorted().toList();
+    }
+  }
+}
