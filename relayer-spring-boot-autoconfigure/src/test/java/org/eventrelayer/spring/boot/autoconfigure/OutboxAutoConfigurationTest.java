@@ -78,6 +78,12 @@ class OutboxAutoConfigurationTest {
   }
 
   @Test
+  void aTypoFailsTheStartNamingTheProperty() {
+    runner.withUserConfiguration(H2.class).withPropertyValues("eventrelayer.outbox.pol-interval=1s")
+        .run(ctx -> assertThat(ctx).hasFailed().getFailure().hasStackTraceContaining("eventrelayer.outbox.pol-interval"));
+  }
+
+  @Test
   void notifyWithoutATransactionFails() {
     runner.withUserConfiguration(H2.class).run(ctx -> assertThatThrownBy(() -> ctx.getBean(TransactionalOutbox.class)
         .notify("cdn-url-purges", Map.of("url", "https://en.example.org/wiki/A")))

@@ -11,9 +11,10 @@ import org.springframework.boot.sql.init.DatabaseInitializationMode;
  * Settings of the auto-configured {@link Outbox}, under {@code eventrelayer.outbox}: the builder's settings plus
  * whether the schema is installed at start. The group's config reader leaves {@code eventrelayer.outbox} out of
  * the group's keys, so these never reach {@code EventRelayerGroup.fromMap}. Values are checked by the builder when
- * the outbox is built; a bad one fails the start naming its {@code eventrelayer.outbox.*} property.
+ * the outbox is built; a bad one fails the start naming its {@code eventrelayer.outbox.*} property, and so does an
+ * unknown key (a typo), as under the rest of {@code eventrelayer.}.
  */
-@ConfigurationProperties(OutboxProperties.PREFIX)
+@ConfigurationProperties(prefix = OutboxProperties.PREFIX, ignoreUnknownFields = false)
 public final class OutboxProperties {
 
   /** The prefix of these settings. */
