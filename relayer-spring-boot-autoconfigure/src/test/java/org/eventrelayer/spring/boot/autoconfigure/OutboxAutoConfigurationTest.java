@@ -80,7 +80,8 @@ class OutboxAutoConfigurationTest {
   @Test
   void aTypoFailsTheStartNamingTheProperty() {
     runner.withUserConfiguration(H2.class).withPropertyValues("eventrelayer.outbox.pol-interval=1s")
-        .run(ctx -> assertThat(ctx).hasFailed().getFailure().hasStackTraceContaining("eventrelayer.outbox.pol-interval"));
+        .run(ctx -> assertThat(ctx).hasFailed().getFailure()
+            .hasStackTraceContaining("eventrelayer.outbox.pol-interval"));
   }
 
   @Test

@@ -23,8 +23,9 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 
 /**
- * The transactional outbox, when {@code relayer-outbox} is on the class path and the application has one
- * {@link DataSource} (e.g. from {@code spring-boot-starter-jdbc}): the {@link Outbox} on that DataSource and the
+ * The transactional outbox, when {@code relayer-outbox} and Spring Boot's JDBC support ({@code spring-boot-jdbc},
+ * which every JDBC or JPA starter brings) are on the class path and the application has one {@link DataSource}
+ * (or one {@code @Primary}): the {@link Outbox} on that DataSource and the
  * group (settings {@link OutboxProperties}, {@code eventrelayer.outbox.*}; schema installed per
  * {@code install-schema}), its {@link OutboxLifecycle}, the {@link TransactionalOutbox} that joins the current
  * Spring-managed transaction, and, when present, its Actuator health ({@code /actuator/health/eventRelayerOutbox})
@@ -32,7 +33,7 @@ import org.springframework.jdbc.datasource.DataSourceUtils;
  */
 @AutoConfiguration(after = EventRelayerAutoConfiguration.class,
     afterName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
-@ConditionalOnClass({Outbox.class, DataSourceUtils.class, EventRelayerGroup.class})
+@ConditionalOnClass({Outbox.class, DataSourceUtils.class, EmbeddedDatabaseConnection.class, EventRelayerGroup.class})
 @ConditionalOnBean(EventRelayerGroup.class)
 @ConditionalOnSingleCandidate(DataSource.class)
 @ConditionalOnProperty(prefix = OutboxProperties.PREFIX, name = "enabled", matchIfMissing = true)
