@@ -6,7 +6,8 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 /**
  * A Spring Boot application that purges CDN URLs through {@code relayer-spring-boot-starter}: the group comes from
  * {@code eventrelayer.*} in {@code application.yml}, health and meters appear in Actuator, and the group is closed
- * (after a flush) when the application stops.
+ * (after a flush) when the application stops. Page edits are saved in embedded H2 with their purges written through
+ * the transactional outbox in the same transaction ({@link PageStore}).
  *
  * <p>Run it from the repository root (Ctrl-C stops it):
  *
@@ -14,6 +15,7 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
  * mvn -B -q -pl examples/spring-boot-app -am verify -DskipTests -Pspring-boot-app
  * curl -X POST http://127.0.0.1:8080/pages/Main_Page/saved
  * curl http://127.0.0.1:8080/actuator/health
+ * curl -X POST -H 'Content-Type: text/plain' -d 'New text' http://127.0.0.1:8080/pages/Main_Page/edit
  * </pre>
  */
 @SpringBootApplication

@@ -18,6 +18,12 @@ public final class EventRelayerHealthProperties {
    */
   private Duration maxQueuedAge = Duration.ofMinutes(1);
 
+  /**
+   * The transactional outbox is DOWN when its oldest row not yet relayed has waited longer than this (committed
+   * purges are not leaving the database).
+   */
+  private Duration maxOutboxPendingAge = Duration.ofMinutes(1);
+
   /** Created by Spring. */
   public EventRelayerHealthProperties() {}
 
@@ -32,11 +38,28 @@ public final class EventRelayerHealthProperties {
    * @throws IllegalArgumentException if not positive
    */
   public void setMaxQueuedAge(Duration maxQueuedAge) {
-    Objects.requireNonNull(maxQueuedAge, "management.health.eventrelayer.max-queued-age");
-    if (maxQueuedAge.isNegative() || maxQueuedAge.isZero()) {
-      throw new IllegalArgumentException(
-          "management.health.eventrelayer.max-queued-age: must be positive, was " + maxQueuedAge);
+    this.maxQueuedAge = positive("max-queued-age", maxQueuedAge);
+  }
+
+  /** How long the outbox's oldest pending row may wait before the outbox is DOWN; default 1 minute. */
+  public Duration getMaxOutboxPendingAge() {
+    return maxOutboxPendingAge;
+  }
+
+  /**
+   * Sets how long the outbox's oldest pending row may wait before the outbox is DOWN.
+   *
+   * @throws IllegalArgumentException if not positive
+   */
+  public void setMaxOutboxPendingAge(Duration maxOutboxPendingAge) {
+    this.maxOutboxPendingAge = positive("max-outbox-pending-age", maxOutboxPendingAge);
+  }
+
+  private static Duration positive(String key, Duration value) {
+    Objects.requireNonNull(value, "management.health.eventrelayer." + key);
+    if (value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException("management.health.eventrelayer." + key + ": must be positive, was " + value);
     }
-    this.maxQueuedAge = maxQueuedAge;
+    return value;
   }
 }

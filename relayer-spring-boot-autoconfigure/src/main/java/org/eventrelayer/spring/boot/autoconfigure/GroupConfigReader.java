@@ -23,13 +23,20 @@ import org.springframework.core.env.Environment;
  *       lists.
  * </ul>
  *
- * <p>Every other key is passed on as written, so that the library checks it and names it when it is wrong: a typo
+ * <p>{@code eventrelayer.outbox.*} holds the outbox's settings, not the group's, and is left out. Every other key
+ * is passed on as written, so that the library checks it and names it when it is wrong: a typo
  * is never dropped here.
  */
 final class GroupConfigReader {
 
   /** The prefix of every group key in the Spring environment. */
   static final String PREFIX = "eventrelayer";
+
+  /**
+   * The outbox's settings ({@code eventrelayer.outbox.*}, bound by {@code OutboxProperties}): not a group key, so
+   * left out of the group's map in every spelling. The group has no key of that name to shadow.
+   */
+  static final String OUTBOX_KEY = "outbox";
 
   private static final List<String> GROUP_KEYS =
       List.of("relayers", "eventServices", "eventServiceDefault", "streams", "closeTimeout", "listeners");
@@ -43,7 +50,11 @@ final class GroupConfigReader {
         .bind(PREFIX, Bindable.mapOf(String.class, Object.class))
         .orElseGet(Map::of);
     Map<String, Object> out = new LinkedHashMap<>();
-    raw.forEach((key, value) -> out.merge(groupKey(key), normalize(value), GroupConfigReader::mergeMaps));
+    raw.forEach((key, value) -> {
+      if (!loose(key).equals(OUTBOX_KEY)) {
+        out.merge(groupKey(key), normalize(value), GroupConfigReader::mergeMaps);
+      }
+    });
     return out;
   }
 

@@ -25,10 +25,16 @@ class ConfigurationMetadataTest {
     assertThat(properties).containsKeys("eventrelayer.relayers", "eventrelayer.event-services",
         "eventrelayer.event-service-default", "eventrelayer.streams", "eventrelayer.close-timeout",
         "eventrelayer.listeners", "management.health.eventrelayer.enabled",
-        "management.health.eventrelayer.max-queued-age");
+        "management.health.eventrelayer.max-queued-age", "management.health.eventrelayer.max-outbox-pending-age",
+        "eventrelayer.outbox.enabled", "eventrelayer.outbox.table", "eventrelayer.outbox.install-schema",
+        "eventrelayer.outbox.poll-interval", "eventrelayer.outbox.lease", "eventrelayer.outbox.batch-size",
+        "eventrelayer.outbox.dead-letter-retention", "eventrelayer.outbox.close-timeout",
+        "eventrelayer.outbox.wake-up-hint");
     assertThat(properties.values()).allSatisfy(p -> assertThat(p.path("description").asText()).isNotBlank());
     assertThat(properties.get("management.health.eventrelayer.max-queued-age").path("defaultValue").asText())
         .isEqualTo("1m");
     assertThat(properties.get("eventrelayer.close-timeout").path("defaultValue").asText()).isEqualTo("10s");
+    assertThat(properties.get("eventrelayer.outbox.install-schema").path("defaultValue").asText())
+        .isEqualTo("embedded");
   }
 }

@@ -80,6 +80,18 @@ class GroupConfigReaderTest {
   }
 
   @Test
+  void theOutboxSettingsAreLeftOutInEverySpelling() throws Exception {
+    StandardEnvironment env = yaml("""
+        eventrelayer:
+          outbox: {table: host_outbox, poll-interval: 250ms}
+          Outbox.batch-size: 50
+          close-timeout: 5s
+        """);
+
+    assertThat(GroupConfigReader.read(env)).containsOnlyKeys("closeTimeout");
+  }
+
+  @Test
   void nothingConfiguredIsAnEmptyMap() {
     assertThat(GroupConfigReader.read(new StandardEnvironment())).isEmpty();
   }
