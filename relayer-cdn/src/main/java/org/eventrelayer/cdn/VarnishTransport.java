@@ -1,0 +1,198 @@
+package org.eventrelayer.cdn;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import org.eventrelayer.core.Batch;
+import org.eventrelayer.core.BatchEvent;
+import org.eventrelayer.core.SendResult;
+import org.eventrelayer.core.Transport;
+import org.eventrelayer.spi.Config;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends every purge of a batch to every cache in {@code hosts}: one HTTP request per event per host
+ * ({@code PURGE}/{@code BAN} with the URL's {@code Host}), over persistent connections, up to
+ * {@code connectionsPerHost} requests in flight per host, and up to {@code maxInFlightBatches} batches begun
+ * before the first is awaited. Each host's answer is mapped by {@link VarnishAnswers}; an event is delivered when
+ * every host took it, and a retry goes only to the hosts that have not ({@link HostProgress}).
+ */
+final class VarnishTransport implements Transport {
+
+  private static final Logger log = LoggerFactory.getLogger(VarnishTransport.class);
+  private static final long MAX_BODY_BYTES = 4096;
+  private static final int PROGRESS_LIMIT = 100_000;
+  /** Beyond the calls' own timeout: only a backstop for a callback that never comes. */
+  private static final Duration AWAIT_MARGIN = Duration.ofSeconds(2);
+
+  private final String service;
+  private final VarnishSettings settings;
+  private final CdnClients clients;
+  private final OkHttpClient[] perHost;
+  private final String[] hostNames;
+  private final String[] bases;
+  private final String method;
+  private final HostProgress progress;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  VarnishTransport(String service, VarnishSettings settings) {
+    this.service = service;
+    this.settings = settings;
+    this.clients = new CdnClients(service, "varnish", settings.timeout, settings.connectTimeout);
+    int h = settings.hosts.size();
+    this.perHost = new OkHttpClient[h];
+    this.hostNames = new String[h];
+    this.bases = new String[h];
+    for (int i = 0; i < h; i++) {
+      HttpUrl url = settings.hosts.get(i);
+      perHost[i] = clients.newClient(settings.connectionsPerHost, VarnishSettings.KEEP_ALIVE);
+      hostNames[i] = url.host() + ":" + url.port();
+      bases[i] = "http://" + hostNames[i];
+    }
+    this.method = settings.method == VarnishSettings.Method.BAN ? "BAN" : "PURGE";
+    this.progress = new HostProgress(h, PROGRESS_LIMIT);
+    log.debug("eventrelayer varnish service '{}': {} to {} (method {}, {} connections per host)", service, method,
+        List.of(hostNames), settings.method, settings.connectionsPerHost);
+  }
+
+  /**
+   * Reads the transport keys of a service entry and builds the transport. Touches no network.
+   *
+   * @throws org.eventrelayer.ConfigException naming the key at fault
+   */
+  static VarnishTransport create(String service, Config config) {
+    return new VarnishTransport(service, VarnishSettings.from(config));
+  }
+
+  @Override
+  public int maxInFlightBatches() {
+    return settings.maxInFlightBatches;
+  }
+
+  /** Starts every purge of the batch at every host that has not taken it yet, and returns at once. */
+  @Override
+  public Flight begin(Batch batch) throws IOException {
+    if (closed.get()) {
+      throw new IOException("transport closed");
+    }
+    List<BatchEvent> events = batch.events();
+    int h = perHost.length;
+    CallGroup calls = new CallGroup(events.size() * h, MAX_BODY_BYTES);
+    String[] refused = new String[events.size()];
+    boolean[][] done = new boolean[events.size()][];
+    for (int i = 0; i < events.size(); i++) {
+      BatchEvent event = events.get(i);
+      done[i] = progress.done(event);
+      PurgeTarget target;
+      try {
+        target = PurgeTarget.of(event);
+      } catch (IllegalArgumentException e) {
+        refused[i] = e.getMessage();
+        for (int j = 0; j < h; j++) {
+          calls.skip(i * h + j);
+        }
+        continue;
+      }
+      for (int j = 0; j < h; j++) {
+        if (done[i][j]) {
+          calls.skip(i * h + j);
+        } else {
+          calls.start(i * h + j, perHost[j].newCall(request(j, target)));
+        }
+      }
+    }
+    return () -> finish(events, calls, refused, done);
+  }
+
+  /** Kept until the engine calls only {@link #begin}: sends one batch and waits for it. */
+  @Override
+  public SendResult send(Batch batch) throws Exception {
+    return begin(batch).await();
+  }
+
+  private Request request(int host, PurgeTarget target) {
+    Request.Builder b = new Request.Builder()
+        .url(bases[host] + target.path())
+        .header("Host", target.host())
+        .header("User-Agent", "eventrelayer-varnish")
+        .method(method, null);
+    if (settings.method == VarnishSettings.Method.XKEY) {
+      b.header(settings.xkeyHeader, target.path());
+    }
+    return b.build();
+  }
+
+  private SendResult finish(List<BatchEvent> events, CallGroup calls, String[] refused, boolean[][] done)
+      throws IOException {
+    CallGroup.Answer[] answers = calls.await(settings.timeout.plus(AWAIT_MARGIN));
+    int h = perHost.length;
+    SendResult.Builder result = SendResult.builder(events.size());
+    Duration retryAfter = null;
+    for (int i = 0; i < events.size(); i++) {
+      BatchEvent event = events.get(i);
+      if (refused[i] != null) {
+        result.invalid(i, refused[i]);
+        progress.finished(event);
+        continue;
+      }
+      String invalid = null;
+      String retry = null;
+      for (int j = 0; j < h; j++) {
+        CallGroup.Answer a = answers[i * h + j];
+        if (a == null) {
+          continue; // taken on an earlier attempt
+        }
+        VarnishAnswers.Verdict v = VarnishAnswers.of(a, hostNames[j], method);
+        switch (v.kind()) {
+          case DONE -> done[i][j] = true;
+          case INVALID -> invalid = invalid == null ? v.reason() : invalid;
+          case RETRY -> {
+            retry = retry == null ? v.reason() : retry;
+            Duration after = a.failed() ? null : RateLimitSignals.retryAfter(a.headers().get("Retry-After"), a.at());
+            if (after != null && (retryAfter == null || after.compareTo(retryAfter) > 0)) {
+              retryAfter = after;
+            }
+          }
+        }
+      }
+      if (invalid != null) {
+        result.invalid(i, invalid);
+        progress.finished(event);
+      } else if (retry != null) {
+        result.retry(i, retry);
+        progress.partial(event, done[i]);
+      } else {
+        progress.finished(event);
+      }
+    }
+    if (retryAfter != null) {
+      result.retryAfter(retryAfter);
+    }
+    return result.build();
+  }
+
+  /** Cancels every purge in flight, from any thread; the aborted batches come back as retries. */
+  @Override
+  public void cancel() {
+    clients.cancelAll();
+  }
+
+  /** Cancels what is in flight, drops every connection and stops the threads. */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      clients.close();
+      log.debug("eventrelayer varnish service '{}': transport closed", service);
+    }
+  }
+
+  /** How many events wait for a retry on some hosts only, for tests. */
+  int partiallyPurged() {
+    return progress.size();
+  }
+}
