@@ -44,6 +44,7 @@ final class PurgerFixture {
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+      producer.partitionsFor(topic); // metadata first, so the records go out back to back
       List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
       for (String v : values) {
         acks.add(producer.send(new ProducerRecord<>(topic, v)));
