@@ -11,18 +11,6 @@ import java.net.SocketTimeoutException;
  */
 final class VarnishAnswers {
 
-  /** The outcome at one host. */
-  enum Kind {
-    DONE,
-    INVALID,
-    RETRY
-  }
-
-  /** An outcome and, unless done, why. */
-  record Verdict(Kind kind, String reason) {
-    static final Verdict DONE = new Verdict(Kind.DONE, null);
-  }
-
   private VarnishAnswers() {}
 
   /** The meaning of {@code answer} from {@code host} to a request of {@code method}. */
@@ -31,8 +19,7 @@ final class VarnishAnswers {
       String what = answer.failure() instanceof ConnectException ? "cannot connect to"
           : answer.failure() instanceof SocketTimeoutException ? "timed out talking to"
           : "exchange failed with";
-      return new Verdict(Kind.RETRY, what + " cache " + host + " (" + answer.failure().getClass().getSimpleName()
-          + (answer.failure().getMessage() == null ? "" : ": " + answer.failure().getMessage()) + ")");
+      return Verdict.retry(what + " cache " + host + " (" + Verdict.failure(answer.failure()) + ")");
     }
     int code = answer.code();
     if ((code >= 200 && code < 300) || code == 404) {
@@ -40,16 +27,16 @@ final class VarnishAnswers {
     }
     String status = code + (answer.message() == null || answer.message().isEmpty() ? "" : " " + answer.message());
     if (code == 403 || code == 405 || code == 501) {
-      return new Verdict(Kind.INVALID, "cache " + host + " refused " + method + " (" + status + "): its VCL must "
+      return Verdict.invalid("cache " + host + " refused " + method + " (" + status + "): its VCL must "
           + "allow " + method + " from this client in vcl_recv (e.g. an ACL, then return (purge)"
           + (method.equals("BAN") ? " or ban(...)" : "") + ")");
     }
     if (code == 408 || code == 429 || code >= 500) {
-      return new Verdict(Kind.RETRY, "cache " + host + " answered " + status);
+      return Verdict.retry("cache " + host + " answered " + status);
     }
     if (code >= 400) {
-      return new Verdict(Kind.INVALID, "cache " + host + " refused the purge: " + status);
+      return Verdict.invalid("cache " + host + " refused the purge: " + status);
     }
-    return new Verdict(Kind.RETRY, "cache " + host + " answered " + status + " to " + method);
+    return Verdict.retry("cache " + host + " answered " + status + " to " + method);
   }
 }

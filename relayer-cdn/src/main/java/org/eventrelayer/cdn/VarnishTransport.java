@@ -147,7 +147,7 @@ final class VarnishTransport implements Transport {
         if (a == null) {
           continue; // taken on an earlier attempt
         }
-        VarnishAnswers.Verdict v = VarnishAnswers.of(a, hostNames[j], method);
+        Verdict v = VarnishAnswers.of(a, hostNames[j], method);
         switch (v.kind()) {
           case DONE -> done[i][j] = true;
           case INVALID -> invalid = invalid == null ? v.reason() : invalid;

@@ -1,0 +1,128 @@
+package org.eventrelayer.cdn.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A stand-in for Cloudflare's purge API on loopback that enforces its documented contract: {@code POST
+ * /client/v4/zones/<zone>/purge_cache} with {@code Authorization: Bearer <token>} (else 403 with Cloudflare's
+ * error body), a JSON body {@code {"files": [...]}} of at most {@code maxUrls} URLs (else 400), and a token bucket
+ * per requests and per URLs (else 429 with {@code Retry-After}). Answers 200 {@code {"success": true, ...}} and
+ * records every purged URL. A request arriving while a 429's {@code Retry-After} runs (after 200 ms of grace for
+ * requests already on their way) is counted as a violation.
+ */
+public final class FakeCloudflare implements AutoCloseable {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String zone;
+  private final String token;
+  private final int maxUrls;
+  private final ServerBucket requests;
+  private final ServerBucket urls;
+  private final PurgedUrls purged = new PurgedUrls();
+  private final AtomicInteger requestCount = new AtomicInteger();
+  private final AtomicInteger limited = new AtomicInteger();
+  private final AtomicInteger violations = new AtomicInteger();
+  private volatile long quietFrom;
+  private volatile long quietUntil;
+  private final LoopbackServer server;
+
+  public FakeCloudflare(String zone, String token, int maxUrls, ServerBucket requests, ServerBucket urls) {
+    this.zone = zone;
+    this.token = token;
+    this.maxUrls = maxUrls;
+    this.requests = requests;
+    this.urls = urls;
+    this.server = new LoopbackServer(this::handle);
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    requestCount.incrementAndGet();
+    long now = System.nanoTime();
+    if (now > quietFrom && now < quietUntil) {
+      violations.incrementAndGet();
+    }
+    if (!ex.getRequestMethod().equals("POST")
+        || !ex.getRequestURI().getPath().equals("/client/v4/zones/" + zone + "/purge_cache")) {
+      LoopbackServer.answer(ex, 404, error(7003, "Could not route to " + ex.getRequestURI().getPath()));
+      return;
+    }
+    if (!("Bearer " + token).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+      LoopbackServer.answer(ex, 403, error(10000, "Authentication error"));
+      return;
+    }
+    JsonNode body;
+    try {
+      body = JSON.readTree(ex.getRequestBody());
+    } catch (IOException e) {
+      LoopbackServer.answer(ex, 400, error(1012, "Request must contain one of \"purge_everything\" or \"files\""));
+      return;
+    }
+    JsonNode files = body == null ? null : body.get("files");
+    if (files == null || !files.isArray() || files.isEmpty()) {
+      LoopbackServer.answer(ex, 400, error(1012, "Request must contain one of \"purge_everything\" or \"files\""));
+      return;
+    }
+    if (files.size() > maxUrls) {
+      LoopbackServer.answer(ex, 400, error(1018, "Only " + maxUrls + " files can be purged at a time"));
+      return;
+    }
+    if (!requests.tryTake(1) || !urls.tryTake(files.size())) {
+      limited.incrementAndGet();
+      long wait = Math.max(requests.secondsUntil(1), urls.secondsUntil(files.size()));
+      // Requests already on their way when this answer left are not the client's fault: 200 ms of grace.
+      quietFrom = System.nanoTime() + 200_000_000L;
+      quietUntil = System.nanoTime() + wait * 1_000_000_000L - 50_000_000L; // 50 ms of clock slack
+      ex.getResponseHeaders().set("Retry-After", Long.toString(wait));
+      LoopbackServer.answer(ex, 429, error(10000, "Rate limited. Please wait and consider throttling your request "
+          + "speed"));
+      return;
+    }
+    for (JsonNode f : files) {
+      purged.add(f.asText());
+    }
+    LoopbackServer.answer(ex, 200, "{\"success\":true,\"errors\":[],\"messages\":[],\"result\":{\"id\":\"" + zone
+        + "\"}}");
+  }
+
+  private static String error(int code, String message) {
+    return "{\"success\":false,\"errors\":[{\"code\":" + code + ",\"message\":\"" + message + "\"}],"
+        + "\"messages\":[],\"result\":null}";
+  }
+
+  /** {@code http://127.0.0.1:port/client/v4}: the {@code baseUrl}. */
+  public String baseUrl() {
+    return server.baseUrl() + "/client/v4";
+  }
+
+  public PurgedUrls purged() {
+    return purged;
+  }
+
+  public int requests() {
+    return requestCount.get();
+  }
+
+  /** Requests answered 429. */
+  public int limited() {
+    return limited.get();
+  }
+
+  /** Requests that arrived while a Retry-After was running. */
+  public int violations() {
+    return violations.get();
+  }
+
+  public LoopbackServer server() {
+    return server;
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+}
