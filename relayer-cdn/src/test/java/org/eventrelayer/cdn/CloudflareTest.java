@@ -74,7 +74,7 @@ class CloudflareTest {
 
     assertThat(report.allDelivered()).as(String.valueOf(report.firstFailure())).isTrue();
     assertThat(f.purged().all()).hasSize(950).doesNotHaveDuplicates();
-    assertThat(f.requests()).isBetween(10, 20); // 100 URLs a request at most: at least ten requests
+    assertThat(f.gate().requests()).isBetween(10, 20); // 100 URLs a request at most: at least ten requests
   }
 
   @Test
@@ -82,7 +82,7 @@ class CloudflareTest {
     FakeCloudflare f = fake(500, new ServerBucket(500, 50), new ServerBucket(3000, 3000));
     EventRelayerGroup g = group(f, "plan", "enterprise", "maxBatchEvents", "1000");
     assertThat(purge(g, 1000).allDelivered()).isTrue();
-    assertThat(f.requests()).isBetween(2, 4);
+    assertThat(f.gate().requests()).isBetween(2, 4);
 
     assertThatThrownBy(() -> group(f, "plan", "pro", "maxUrlsPerRequest", "500"))
         .isInstanceOf(ConfigException.class).hasMessageContaining("maxUrlsPerRequest")
@@ -99,7 +99,7 @@ class CloudflareTest {
 
     assertThat(purge(g, 100).allDelivered()).isTrue(); // ten requests: three at once, then paced
 
-    assertThat(f.limited()).isZero();
+    assertThat(f.gate().limited()).isZero();
     assertThat(f.purged().all()).hasSize(100);
   }
 
@@ -113,8 +113,8 @@ class CloudflareTest {
     DeliveryReport report = purge(g, 40);
 
     assertThat(report.allDelivered()).isTrue();
-    assertThat(f.limited()).isPositive();
-    assertThat(f.violations()).as("requests sent while Retry-After ran").isZero();
+    assertThat(f.gate().limited()).isPositive();
+    assertThat(f.gate().violations()).as("requests sent while Retry-After ran").isZero();
     assertThat(f.purged().all()).hasSize(40).doesNotHaveDuplicates();
   }
 

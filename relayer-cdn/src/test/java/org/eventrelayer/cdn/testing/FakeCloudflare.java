@@ -4,15 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A stand-in for Cloudflare's purge API on loopback that enforces its documented contract: {@code POST
  * /client/v4/zones/<zone>/purge_cache} with {@code Authorization: Bearer <token>} (else 403 with Cloudflare's
  * error body), a JSON body {@code {"files": [...]}} of at most {@code maxUrls} URLs (else 400), and a token bucket
  * per requests and per URLs (else 429 with {@code Retry-After}). Answers 200 {@code {"success": true, ...}} and
- * records every purged URL. A request arriving while a 429's {@code Retry-After} runs (after 200 ms of grace for
- * requests already on their way) is counted as a violation.
+ * records every purged URL; {@link RateGate} counts requests sent while a 429's wait ran.
  */
 public final class FakeCloudflare implements AutoCloseable {
 
@@ -24,11 +22,7 @@ public final class FakeCloudflare implements AutoCloseable {
   private final ServerBucket requests;
   private final ServerBucket urls;
   private final PurgedUrls purged = new PurgedUrls();
-  private final AtomicInteger requestCount = new AtomicInteger();
-  private final AtomicInteger limited = new AtomicInteger();
-  private final AtomicInteger violations = new AtomicInteger();
-  private volatile long quietFrom;
-  private volatile long quietUntil;
+  private final RateGate gate = new RateGate();
   private final LoopbackServer server;
 
   public FakeCloudflare(String zone, String token, int maxUrls, ServerBucket requests, ServerBucket urls) {
@@ -41,11 +35,7 @@ public final class FakeCloudflare implements AutoCloseable {
   }
 
   private void handle(HttpExchange ex) throws IOException {
-    requestCount.incrementAndGet();
-    long now = System.nanoTime();
-    if (now > quietFrom && now < quietUntil) {
-      violations.incrementAndGet();
-    }
+    gate.arrived();
     if (!ex.getRequestMethod().equals("POST")
         || !ex.getRequestURI().getPath().equals("/client/v4/zones/" + zone + "/purge_cache")) {
       LoopbackServer.answer(ex, 404, error(7003, "Could not route to " + ex.getRequestURI().getPath()));
@@ -72,11 +62,8 @@ public final class FakeCloudflare implements AutoCloseable {
       return;
     }
     if (!requests.tryTake(1) || !urls.tryTake(files.size())) {
-      limited.incrementAndGet();
       long wait = Math.max(requests.secondsUntil(1), urls.secondsUntil(files.size()));
-      // Requests already on their way when this answer left are not the client's fault: 200 ms of grace.
-      quietFrom = System.nanoTime() + 200_000_000L;
-      quietUntil = System.nanoTime() + wait * 1_000_000_000L - 50_000_000L; // 50 ms of clock slack
+      gate.limitedFor(wait);
       ex.getResponseHeaders().set("Retry-After", Long.toString(wait));
       LoopbackServer.answer(ex, 429, error(10000, "Rate limited. Please wait and consider throttling your request "
           + "speed"));
@@ -103,18 +90,9 @@ public final class FakeCloudflare implements AutoCloseable {
     return purged;
   }
 
-  public int requests() {
-    return requestCount.get();
-  }
-
-  /** Requests answered 429. */
-  public int limited() {
-    return limited.get();
-  }
-
-  /** Requests that arrived while a Retry-After was running. */
-  public int violations() {
-    return violations.get();
+  /** Its requests, 429 answers and violations. */
+  public RateGate gate() {
+    return gate;
   }
 
   public LoopbackServer server() {
