@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -44,6 +45,8 @@ abstract class ApiPurgeTransport implements Transport {
   private final TokenBucket requests; // null: no documented limit
   private final TokenBucket objects;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** nanoTime before which nothing is sent: set by a 429 the moment it arrives, on OkHttp's thread. */
+  private final AtomicLong holdUntil = new AtomicLong(System.nanoTime());
   private volatile boolean cancelled;
 
   ApiPurgeTransport(String service, String type, String provider, String credentialKeys, ApiSettings api) {
@@ -66,6 +69,11 @@ abstract class ApiPurgeTransport implements Transport {
    * @param indices their indices in the batch
    */
   abstract List<Planned> plan(List<PurgeTarget> targets, List<Integer> indices) throws IOException;
+
+  /** Last touch on a request just before it is sent, after pacing (e.g. a signature with a fresh timestamp). */
+  Request beforeSend(Request request) throws IOException {
+    return request;
+  }
 
   /** A provider's own refusal inside a 2xx answer (e.g. {@code "success": false}), or {@code null}. */
   Verdict inspect2xx(CallGroup.Answer answer) {
@@ -96,10 +104,10 @@ abstract class ApiPurgeTransport implements Transport {
       }
     }
     List<Planned> planned = targets.isEmpty() ? List.of() : plan(targets, indices);
-    CallGroup calls = new CallGroup(planned.size(), MAX_BODY_BYTES);
+    CallGroup calls = new CallGroup(planned.size(), MAX_BODY_BYTES, this::holdOn429);
     for (int k = 0; k < planned.size(); k++) {
       pace(planned.get(k).objects());
-      calls.start(k, client.newCall(planned.get(k).request()));
+      calls.start(k, client.newCall(beforeSend(planned.get(k).request())));
     }
     return () -> finish(n, refused, planned, calls);
   }
@@ -110,10 +118,24 @@ abstract class ApiPurgeTransport implements Transport {
     return begin(batch).await();
   }
 
-  /** Waits until both buckets can pay for one request of {@code n} objects, then pays. */
+  /**
+   * A 429 stops further sends at once, even those of batches already begun: the buckets are steered later, on the
+   * worker, but a request sent meanwhile would only spend the provider's patience.
+   */
+  private void holdOn429(CallGroup.Answer a) {
+    if (a.code() == 429) {
+      Duration pause = RateLimitSignals.from(a.headers(), a.at()).pause();
+      long until = System.nanoTime() + (pause == null ? api.waitOn429 : pause).toNanos();
+      holdUntil.accumulateAndGet(until, Math::max);
+    }
+  }
+
+  /** Waits until no 429 holds us and both buckets can pay for one request of {@code n} objects, then pays. */
   private void pace(int n) throws InterruptedIOException {
     while (true) {
-      long wait = Math.max(requests == null ? 0 : requests.nanosUntil(1), objects == null ? 0 : objects.nanosUntil(n));
+      long held = Math.max(0, holdUntil.get() - System.nanoTime());
+      long wait = Math.max(held, Math.max(requests == null ? 0 : requests.nanosUntil(1),
+          objects == null ? 0 : objects.nanosUntil(n)));
       if (wait == 0) {
         break;
       }

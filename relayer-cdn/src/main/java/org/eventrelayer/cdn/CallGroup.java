@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.Headers;
@@ -42,12 +43,22 @@ final class CallGroup {
   private final Call[] calls;
   private final CountDownLatch pending;
   private final long maxBodyBytes;
+  private final Consumer<Answer> onAnswer;
 
-  CallGroup(int size, long maxBodyBytes) {
+  /**
+   * @param onAnswer told of each answer on OkHttp's thread as it arrives, before the worker reads it (e.g. to stop
+   *     sending at once on a 429); must be thread-safe and quick
+   */
+  CallGroup(int size, long maxBodyBytes, Consumer<Answer> onAnswer) {
     this.answers = new Answer[size];
     this.calls = new Call[size];
     this.pending = new CountDownLatch(size);
     this.maxBodyBytes = maxBodyBytes;
+    this.onAnswer = onAnswer;
+  }
+
+  CallGroup(int size, long maxBodyBytes) {
+    this(size, maxBodyBytes, a -> { });
   }
 
   int size() {
@@ -64,6 +75,7 @@ final class CallGroup {
           byte[] body = readBounded(response.body(), maxBodyBytes);
           answers[slot] = new Answer(response.code(), response.message(), response.headers(), body, null,
               Instant.now());
+          onAnswer.accept(answers[slot]);
         } catch (IOException e) {
           answers[slot] = new Answer(0, null, Headers.EMPTY, null, e, Instant.now());
         }
