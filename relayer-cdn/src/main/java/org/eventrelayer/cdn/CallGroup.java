@@ -90,6 +90,13 @@ final class CallGroup {
     });
   }
 
+  /** Fills {@code slot} with an answer that came by other means (a pipelined connection); once per slot. */
+  void complete(int slot, Answer answer) {
+    answers[slot] = answer;
+    onAnswer.accept(answer);
+    pending.countDown();
+  }
+
   /** Marks a slot that needs no call (e.g. already done on an earlier attempt). */
   void skip(int slot) {
     pending.countDown();

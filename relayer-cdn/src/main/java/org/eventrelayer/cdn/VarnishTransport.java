@@ -2,11 +2,10 @@ package org.eventrelayer.cdn;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.HttpUrl;
-import okhttp3.OkHttpClient;
-import okhttp3.Request;
 import org.eventrelayer.core.Batch;
 import org.eventrelayer.core.BatchEvent;
 import org.eventrelayer.core.SendResult;
@@ -17,9 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends every purge of a batch to every cache in {@code hosts}: one HTTP request per event per host
- * ({@code PURGE}/{@code BAN} with the URL's {@code Host}), over persistent connections, up to
- * {@code connectionsPerHost} requests in flight per host, and up to {@code maxInFlightBatches} batches begun
- * before the first is awaited. Each host's answer is mapped by {@link VarnishAnswers}; an event is delivered when
+ * ({@code PURGE}/{@code BAN} with the URL's {@code Host}), pipelined over {@code connectionsPerHost} persistent
+ * connections per host ({@link PipelinedConnection}: a batch's share of a connection is written in one go), and up
+ * to {@code maxInFlightBatches} batches begun before the first is awaited. Each host's answer is mapped by {@link VarnishAnswers}; an event is delivered when
  * every host took it, and a retry goes only to the hosts that have not ({@link HostProgress}).
  */
 final class VarnishTransport implements Transport {
@@ -32,10 +31,8 @@ final class VarnishTransport implements Transport {
 
   private final String service;
   private final VarnishSettings settings;
-  private final CdnClients clients;
-  private final OkHttpClient[] perHost;
+  private final PipelinedConnection[][] connections; // [host][n]
   private final String[] hostNames;
-  private final String[] bases;
   private final String method;
   private final HostProgress progress;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -43,16 +40,17 @@ final class VarnishTransport implements Transport {
   VarnishTransport(String service, VarnishSettings settings) {
     this.service = service;
     this.settings = settings;
-    this.clients = new CdnClients(service, "varnish", settings.timeout, settings.connectTimeout);
     int h = settings.hosts.size();
-    this.perHost = new OkHttpClient[h];
+    this.connections = new PipelinedConnection[h][settings.connectionsPerHost];
     this.hostNames = new String[h];
-    this.bases = new String[h];
     for (int i = 0; i < h; i++) {
       HttpUrl url = settings.hosts.get(i);
-      perHost[i] = clients.newClient(settings.connectionsPerHost, VarnishSettings.KEEP_ALIVE);
       hostNames[i] = url.host() + ":" + url.port();
-      bases[i] = "http://" + hostNames[i];
+      for (int n = 0; n < settings.connectionsPerHost; n++) {
+        connections[i][n] = new PipelinedConnection(url.host(), url.port(),
+            "eventrelayer-" + service + "-varnish-" + hostNames[i] + "-" + (n + 1), settings.timeout,
+            settings.connectTimeout, VarnishSettings.KEEP_ALIVE);
+      }
     }
     this.method = settings.method == VarnishSettings.Method.BAN ? "BAN" : "PURGE";
     this.progress = new HostProgress(h, PROGRESS_LIMIT);
@@ -74,36 +72,44 @@ final class VarnishTransport implements Transport {
     return settings.maxInFlightBatches;
   }
 
-  /** Starts every purge of the batch at every host that has not taken it yet, and returns at once. */
+  /**
+   * Starts every purge of the batch at every host that has not taken it yet: each host's share is spread over its
+   * connections in contiguous runs, each run written in one go. Returns once everything is written.
+   */
   @Override
   public Flight begin(Batch batch) throws IOException {
     if (closed.get()) {
       throw new IOException("transport closed");
     }
     List<BatchEvent> events = batch.events();
-    int h = perHost.length;
-    CallGroup calls = new CallGroup(events.size() * h, MAX_BODY_BYTES);
+    int h = hostNames.length;
+    CallGroup calls = new CallGroup(events.size() * h, 0);
     String[] refused = new String[events.size()];
     boolean[][] done = new boolean[events.size()][];
+    byte[][] requests = new byte[events.size()][];
     for (int i = 0; i < events.size(); i++) {
       BatchEvent event = events.get(i);
       done[i] = progress.done(event);
-      PurgeTarget target;
       try {
-        target = PurgeTarget.of(event);
+        requests[i] = request(PurgeTarget.of(event));
       } catch (IllegalArgumentException e) {
         refused[i] = e.getMessage();
-        for (int j = 0; j < h; j++) {
-          calls.skip(i * h + j);
-        }
-        continue;
       }
-      for (int j = 0; j < h; j++) {
-        if (done[i][j]) {
-          calls.skip(i * h + j);
+    }
+    for (int j = 0; j < h; j++) {
+      List<PipelinedConnection.Pending> toSend = new ArrayList<>(events.size());
+      for (int i = 0; i < events.size(); i++) {
+        int slot = i * h + j;
+        if (requests[i] == null || done[i][j]) {
+          calls.skip(slot);
         } else {
-          calls.start(i * h + j, perHost[j].newCall(request(j, target)));
+          toSend.add(new PipelinedConnection.Pending(requests[i], a -> calls.complete(slot, a)));
         }
+      }
+      int n = connections[j].length;
+      int per = (toSend.size() + n - 1) / n;
+      for (int c = 0; c < n && c * per < toSend.size(); c++) {
+        connections[j][c].send(toSend.subList(c * per, Math.min(toSend.size(), (c + 1) * per)));
       }
     }
     return () -> finish(events, calls, refused, done);
@@ -115,22 +121,16 @@ final class VarnishTransport implements Transport {
     return begin(batch).await();
   }
 
-  private Request request(int host, PurgeTarget target) {
-    Request.Builder b = new Request.Builder()
-        .url(bases[host] + target.path())
-        .header("Host", target.host())
-        .header("User-Agent", "eventrelayer-varnish")
-        .method(method, null);
-    if (settings.method == VarnishSettings.Method.XKEY) {
-      b.header(settings.xkeyHeader, target.path());
-    }
-    return b.build();
+  private byte[] request(PurgeTarget target) {
+    boolean xkey = settings.method == VarnishSettings.Method.XKEY;
+    return PipelinedConnection.request(method, target.path(), target.host(), xkey ? settings.xkeyHeader : null,
+        xkey ? target.path() : null);
   }
 
   private SendResult finish(List<BatchEvent> events, CallGroup calls, String[] refused, boolean[][] done)
       throws IOException {
     CallGroup.Answer[] answers = calls.await(settings.timeout.plus(AWAIT_MARGIN));
-    int h = perHost.length;
+    int h = hostNames.length;
     SendResult.Builder result = SendResult.builder(events.size());
     Duration retryAfter = null;
     for (int i = 0; i < events.size(); i++) {
@@ -176,18 +176,26 @@ final class VarnishTransport implements Transport {
     return result.build();
   }
 
-  /** Cancels every purge in flight, from any thread; the aborted batches come back as retries. */
+  /** Fails every purge in flight, from any thread (they come back as retries), and every later one. */
   @Override
   public void cancel() {
-    clients.cancelAll();
+    closed.set(true);
+    closeConnections();
   }
 
-  /** Cancels what is in flight, drops every connection and stops the threads. */
+  /** Fails what is in flight, drops every connection and stops their reader threads. */
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      clients.close();
-      log.debug("eventrelayer varnish service '{}': transport closed", service);
+    closed.set(true);
+    closeConnections();
+    log.debug("eventrelayer varnish service '{}': transport closed", service);
+  }
+
+  private void closeConnections() {
+    for (PipelinedConnection[] host : connections) {
+      for (PipelinedConnection c : host) {
+        c.close();
+      }
     }
   }
 
