@@ -1,6 +1,5 @@
 package org.eventrelayer.cdn;
 
-import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -130,7 +129,7 @@ final class PipelinedConnection implements AutoCloseable {
         socket.connect(new InetSocketAddress(host, port), (int) connectTimeout.toMillis());
         socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis() / 4)));
         out = socket.getOutputStream();
-        in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+        in = socket.getInputStream();
       } catch (IOException e) {
         socket.close();
         throw new java.net.ConnectException("cannot connect to " + host + ":" + port + " (" + e.getMessage() + ")");
@@ -302,15 +301,30 @@ final class PipelinedConnection implements AutoCloseable {
 
     private void skip(long n) throws IOException {
       while (n > 0) {
-        long k = in.skip(n);
-        if (k <= 0) {
-          if (in.read() < 0) {
-            throw new EOFException("cache " + host + ":" + port + " closed the connection in an answer");
-          }
-          k = 1;
+        if (pos == limit && !fill()) {
+          throw new EOFException("cache " + host + ":" + port + " closed the connection in an answer");
         }
+        int k = (int) Math.min(n, limit - pos);
+        pos += k;
         n -= k;
       }
+    }
+
+    // The reader's own buffer: answers are parsed a byte at a time, and a lock per byte (BufferedInputStream's
+    // read()) would cost more than the parsing. Only the reader thread touches it.
+    private final byte[] buffer = new byte[64 * 1024];
+    private int pos;
+    private int limit;
+
+    /** Reads more bytes into the empty buffer; {@code false} at the end of the stream. */
+    private boolean fill() throws IOException {
+      int n = in.read(buffer, 0, buffer.length);
+      if (n < 0) {
+        return false;
+      }
+      pos = 0;
+      limit = n;
+      return true;
     }
 
     private final StringBuilder lineBuffer = new StringBuilder(128);
@@ -322,19 +336,22 @@ final class PipelinedConnection implements AutoCloseable {
     private String line(boolean idleOk) throws IOException {
       lineBuffer.setLength(0);
       while (true) {
-        int b;
-        try {
-          b = in.read();
-        } catch (SocketTimeoutException e) {
-          if (idleOk && lineBuffer.length() == 0) {
-            throw e;
+        if (pos == limit) {
+          boolean more;
+          try {
+            more = fill();
+          } catch (SocketTimeoutException e) {
+            if (idleOk && lineBuffer.length() == 0) {
+              throw e;
+            }
+            checkOverdue();
+            continue;
           }
-          checkOverdue();
-          continue;
+          if (!more) {
+            throw new EOFException("cache " + host + ":" + port + " closed the connection");
+          }
         }
-        if (b < 0) {
-          throw new EOFException("cache " + host + ":" + port + " closed the connection");
-        }
+        int b = buffer[pos++] & 0xff;
         if (b == '\n') {
           int len = lineBuffer.length();
           if (len > 0 && lineBuffer.charAt(len - 1) == '\r') {

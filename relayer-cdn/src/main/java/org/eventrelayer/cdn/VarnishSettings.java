@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 import okhttp3.HttpUrl;
 import org.eventrelayer.spi.Config;
 
@@ -22,6 +23,7 @@ final class VarnishSettings {
     XKEY
   }
 
+  private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
   static final int DEFAULT_CONNECTIONS = 8;
   static final int DEFAULT_IN_FLIGHT_BATCHES = 4;
@@ -110,18 +112,8 @@ final class VarnishSettings {
     return HttpUrl.parse("http://" + s + "/");
   }
 
+  /** RFC 9110 token characters, at least one. */
   static boolean isToken(String s) {
-    if (s.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
+    return TOKEN.matcher(s).matches();
   }
 }

@@ -15,43 +15,21 @@ import org.eventrelayer.EventRelayerGroup;
 import org.eventrelayer.RelayResult;
 import org.eventrelayer.cdn.testing.FakeAkamai;
 import org.eventrelayer.cdn.testing.ServerBucket;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** {@code type: akamai} against a stand-in enforcing Akamai Fast Purge v3's documented contract on loopback. */
-class AkamaiTest {
-
-  private static final Duration PATIENCE = Duration.ofSeconds(60);
-  private final List<AutoCloseable> open = new ArrayList<>();
-
-  @AfterEach
-  void close() throws Exception {
-    for (AutoCloseable c : open) {
-      c.close();
-    }
-  }
+class AkamaiTest extends StandInTestSupport {
 
   private FakeAkamai fake(ServerBucket requests, ServerBucket urls) {
     FakeAkamai f = new FakeAkamai("akab-client-token", "akab-access-token", "c2VjcmV0LWNsaWVudC1zZWNyZXQ=",
         requests, urls);
-    open.add(f);
-    return f;
+    return closedAfter(f);
   }
 
   private EventRelayerGroup group(FakeAkamai f, Object... kv) {
-    Map<String, Object> svc = new LinkedHashMap<>(Map.of("type", "akamai", "baseUrl", f.baseUrl(),
+    return group("akamai", Map.of("type", "akamai", "baseUrl", f.baseUrl(),
         "clientToken", "akab-client-token", "accessToken", "akab-access-token",
-        "clientSecret", "c2VjcmV0LWNsaWVudC1zZWNyZXQ=", "retry.initialBackoff", "20ms", "retry.maxBackoff", "200ms",
-        "retry.maxAttempts", "1000"));
-    for (int i = 0; i < kv.length; i += 2) {
-      svc.put((String) kv[i], kv[i + 1]);
-    }
-    EventRelayerGroup g = EventRelayerGroup.fromMap(Map.of(
-        "relayers", Map.of("cdn-url-purges", Map.of("type", "cdn-purge", "stream", "resource-purge"),
-            "default", Map.of("type", "none")),
-        "eventServices", Map.of("akamai", svc)));
-    open.add(0, () -> g.close(Duration.ofSeconds(5)));
-    return g;
+        "clientSecret", "c2VjcmV0LWNsaWVudC1zZWNyZXQ="), kv);
   }
 
   private static List<Map<String, Object>> urls(int n, String padding) {
@@ -60,12 +38,6 @@ class AkamaiTest {
       out.add(Map.of("url", "https://www.example.com/" + padding + "/asset/" + i + ".css"));
     }
     return out;
-  }
-
-  private static DeliveryReport purge(EventRelayerGroup g, List<Map<String, Object>> events) {
-    RelayResult r = g.getRelayer("cdn-url-purges").notifyMulti("cdn-url-purges", events);
-    assertThat(r.accepted()).isEqualTo(events.size());
-    return r.awaitDelivery(PATIENCE).orElseThrow();
   }
 
   @Test

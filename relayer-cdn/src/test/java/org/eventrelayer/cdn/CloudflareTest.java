@@ -14,41 +14,19 @@ import org.eventrelayer.EventRelayerGroup;
 import org.eventrelayer.RelayResult;
 import org.eventrelayer.cdn.testing.FakeCloudflare;
 import org.eventrelayer.cdn.testing.ServerBucket;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** {@code type: cloudflare} against a stand-in enforcing Cloudflare's documented purge contract on loopback. */
-class CloudflareTest {
-
-  private static final Duration PATIENCE = Duration.ofSeconds(60);
-  private final List<AutoCloseable> open = new ArrayList<>();
-
-  @AfterEach
-  void close() throws Exception {
-    for (AutoCloseable c : open) {
-      c.close();
-    }
-  }
+class CloudflareTest extends StandInTestSupport {
 
   private FakeCloudflare fake(int maxUrls, ServerBucket requests, ServerBucket urls) {
     FakeCloudflare f = new FakeCloudflare("023e105f4ecef8ad9ca31a8372d0c353", "s3cr3t-token", maxUrls, requests, urls);
-    open.add(f);
-    return f;
+    return closedAfter(f);
   }
 
   private EventRelayerGroup group(FakeCloudflare f, Object... kv) {
-    Map<String, Object> svc = new LinkedHashMap<>(Map.of("type", "cloudflare", "baseUrl", f.baseUrl(),
-        "zone", "023e105f4ecef8ad9ca31a8372d0c353", "apiToken", "s3cr3t-token",
-        "retry.initialBackoff", "20ms", "retry.maxBackoff", "200ms", "retry.maxAttempts", "1000"));
-    for (int i = 0; i < kv.length; i += 2) {
-      svc.put((String) kv[i], kv[i + 1]);
-    }
-    EventRelayerGroup g = EventRelayerGroup.fromMap(Map.of(
-        "relayers", Map.of("cdn-url-purges", Map.of("type", "cdn-purge", "stream", "resource-purge"),
-            "default", Map.of("type", "none")),
-        "eventServices", Map.of("cloudflare", svc)));
-    open.add(0, () -> g.close(Duration.ofSeconds(5)));
-    return g;
+    return group("cloudflare", Map.of("type", "cloudflare", "baseUrl", f.baseUrl(),
+        "zone", "023e105f4ecef8ad9ca31a8372d0c353", "apiToken", "s3cr3t-token"), kv);
   }
 
   private static List<Map<String, Object>> urls(int n) {
@@ -59,18 +37,12 @@ class CloudflareTest {
     return out;
   }
 
-  private static DeliveryReport purge(EventRelayerGroup g, int n) {
-    RelayResult r = g.getRelayer("cdn-url-purges").notifyMulti("cdn-url-purges", urls(n));
-    assertThat(r.accepted()).isEqualTo(n);
-    return r.awaitDelivery(PATIENCE).orElseThrow();
-  }
-
   @Test
   void urlsArePurgedInRequestsOfAtMostTheDocumentedHundred() {
     FakeCloudflare f = fake(100, new ServerBucket(500, 50), new ServerBucket(3000, 3000));
     EventRelayerGroup g = group(f, "plan", "pro", "maxBatchEvents", "1000");
 
-    DeliveryReport report = purge(g, 950);
+    DeliveryReport report = purge(g, urls(950));
 
     assertThat(report.allDelivered()).as(String.valueOf(report.firstFailure())).isTrue();
     assertThat(f.purged().all()).hasSize(950).doesNotHaveDuplicates();
@@ -81,7 +53,7 @@ class CloudflareTest {
   void enterpriseSendsFiveHundredAndTheLimitIsCheckedAtBuildTime() {
     FakeCloudflare f = fake(500, new ServerBucket(500, 50), new ServerBucket(3000, 3000));
     EventRelayerGroup g = group(f, "plan", "enterprise", "maxBatchEvents", "1000");
-    assertThat(purge(g, 1000).allDelivered()).isTrue();
+    assertThat(purge(g, urls(1000)).allDelivered()).isTrue();
     assertThat(f.gate().requests()).isBetween(2, 4);
 
     assertThatThrownBy(() -> group(f, "plan", "pro", "maxUrlsPerRequest", "500"))
@@ -97,7 +69,7 @@ class CloudflareTest {
     EventRelayerGroup g = group(f, "plan", "pro", "maxUrlsPerRequest", "10", "requestBurst", "3",
         "requestsPerSecond", "4", "maxBatchEvents", "100");
 
-    assertThat(purge(g, 100).allDelivered()).isTrue(); // ten requests: three at once, then paced
+    assertThat(purge(g, urls(100)).allDelivered()).isTrue(); // ten requests: three at once, then paced
 
     assertThat(f.gate().limited()).isZero();
     assertThat(f.purged().all()).hasSize(100);
@@ -110,7 +82,7 @@ class CloudflareTest {
     EventRelayerGroup g = group(f, "plan", "enterprise", "maxUrlsPerRequest", "10", "maxBatchEvents", "10",
         "requestsPerSecond", "100", "requestBurst", "100");
 
-    DeliveryReport report = purge(g, 40);
+    DeliveryReport report = purge(g, urls(40));
 
     assertThat(report.allDelivered()).isTrue();
     assertThat(f.gate().limited()).isPositive();

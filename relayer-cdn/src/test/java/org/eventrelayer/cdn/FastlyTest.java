@@ -15,41 +15,18 @@ import org.eventrelayer.EventRelayerGroup;
 import org.eventrelayer.RelayResult;
 import org.eventrelayer.cdn.testing.FakeFastly;
 import org.eventrelayer.cdn.testing.ServerBucket;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** {@code type: fastly} against a stand-in enforcing Fastly's documented purge contract on loopback. */
-class FastlyTest {
-
-  private static final Duration PATIENCE = Duration.ofSeconds(60);
-  private final List<AutoCloseable> open = new ArrayList<>();
-
-  @AfterEach
-  void close() throws Exception {
-    for (AutoCloseable c : open) {
-      c.close();
-    }
-  }
+class FastlyTest extends StandInTestSupport {
 
   private FakeFastly fake(ServerBucket bucket) {
     FakeFastly f = new FakeFastly("fastly-key-1", "SU1Z0isxPaozGVKXdv0eY", bucket);
-    open.add(f);
-    return f;
+    return closedAfter(f);
   }
 
   private EventRelayerGroup group(FakeFastly f, Object... kv) {
-    Map<String, Object> svc = new LinkedHashMap<>(Map.of("type", "fastly", "baseUrl", f.baseUrl(),
-        "apiKey", "fastly-key-1", "retry.initialBackoff", "20ms", "retry.maxBackoff", "200ms",
-        "retry.maxAttempts", "1000"));
-    for (int i = 0; i < kv.length; i += 2) {
-      svc.put((String) kv[i], kv[i + 1]);
-    }
-    EventRelayerGroup g = EventRelayerGroup.fromMap(Map.of(
-        "relayers", Map.of("cdn-url-purges", Map.of("type", "cdn-purge", "stream", "resource-purge"),
-            "default", Map.of("type", "none")),
-        "eventServices", Map.of("fastly", svc)));
-    open.add(0, () -> g.close(Duration.ofSeconds(5)));
-    return g;
+    return group("fastly", Map.of("type", "fastly", "baseUrl", f.baseUrl(), "apiKey", "fastly-key-1"), kv);
   }
 
   private static List<Map<String, Object>> urls(String host, int n) {
@@ -58,12 +35,6 @@ class FastlyTest {
       out.add(Map.of("url", "https://" + host + "/article/" + i + "?lang=en"));
     }
     return out;
-  }
-
-  private static DeliveryReport purge(EventRelayerGroup g, List<Map<String, Object>> events) {
-    RelayResult r = g.getRelayer("cdn-url-purges").notifyMulti("cdn-url-purges", events);
-    assertThat(r.accepted()).isEqualTo(events.size());
-    return r.awaitDelivery(PATIENCE).orElseThrow();
   }
 
   @Test

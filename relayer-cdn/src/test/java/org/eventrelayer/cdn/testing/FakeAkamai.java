@@ -24,7 +24,7 @@ import javax.crypto.spec.SecretKeySpec;
  * hash and the header's fields; else 401), a body of at most 50,000 bytes (else 413), and the requests and URL
  * buckets (else 429 with the {@code X-Ratelimit-*} headers, spending no token). Answers 201 like Akamai.
  */
-public final class FakeAkamai implements AutoCloseable {
+public final class FakeAkamai extends StandIn {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyyMMdd'T'HH:mm:ss'+0000'");
@@ -34,13 +34,10 @@ public final class FakeAkamai implements AutoCloseable {
   private final String clientSecret;
   private final ServerBucket requests;
   private final ServerBucket urls;
-  private final PurgedUrls purged = new PurgedUrls();
   private final Set<String> nonces = ConcurrentHashMap.newKeySet();
   private final AtomicInteger badSignatures = new AtomicInteger();
   private final AtomicInteger largestBody = new AtomicInteger();
-  private final RateGate gate = new RateGate();
   private final Set<String> paths = ConcurrentHashMap.newKeySet();
-  private final LoopbackServer server;
 
   public FakeAkamai(String clientToken, String accessToken, String clientSecret, ServerBucket requests,
       ServerBucket urls) {
@@ -49,11 +46,11 @@ public final class FakeAkamai implements AutoCloseable {
     this.clientSecret = clientSecret;
     this.requests = requests;
     this.urls = urls;
-    this.server = new LoopbackServer(this::handle);
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    gate.arrived();
+  @Override
+  protected void handle(HttpExchange ex) throws IOException {
+    gate().arrived();
     byte[] body = ex.getRequestBody().readAllBytes();
     String path = ex.getRequestURI().getRawPath();
     if (!ex.getRequestMethod().equals("POST") || !path.matches("/ccu/v3/(invalidate|delete)/url/(staging|production)")) {
@@ -82,7 +79,7 @@ public final class FakeAkamai implements AutoCloseable {
         requests.tryTake(-1); // denied requests spend no token
       }
       long wait = Math.max(requests.secondsUntil(1), urls.secondsUntil(objects.size()));
-      gate.limitedFor(wait);
+      gate().limitedFor(wait);
       rateHeaders(ex);
       LoopbackServer.answer(ex, 429, problem(429, request ? "URL Rate Limit exceeded" : "Rate Limit exceeded", ""));
       return;
@@ -90,7 +87,7 @@ public final class FakeAkamai implements AutoCloseable {
     largestBody.accumulateAndGet(body.length, Math::max);
     paths.add(path);
     for (JsonNode o : objects) {
-      purged.add(o.asText());
+      purged().add(o.asText());
     }
     rateHeaders(ex);
     LoopbackServer.answer(ex, 201, "{\"httpStatus\":201,\"detail\":\"Request accepted\",\"estimatedSeconds\":5,"
@@ -165,15 +162,6 @@ public final class FakeAkamai implements AutoCloseable {
         + "\"}";
   }
 
-  /** {@code http://127.0.0.1:port}: the {@code baseUrl}. */
-  public String baseUrl() {
-    return server.baseUrl();
-  }
-
-  public PurgedUrls purged() {
-    return purged;
-  }
-
   public int badSignatures() {
     return badSignatures.get();
   }
@@ -185,18 +173,5 @@ public final class FakeAkamai implements AutoCloseable {
   /** The purge paths that were accepted, e.g. {@code /ccu/v3/invalidate/url/production}. */
   public Set<String> paths() {
     return paths;
-  }
-
-  public RateGate gate() {
-    return gate;
-  }
-
-  public LoopbackServer server() {
-    return server;
-  }
-
-  @Override
-  public void close() {
-    server.close();
   }
 }

@@ -12,7 +12,7 @@ import java.io.IOException;
  * per requests and per URLs (else 429 with {@code Retry-After}). Answers 200 {@code {"success": true, ...}} and
  * records every purged URL; {@link RateGate} counts requests sent while a 429's wait ran.
  */
-public final class FakeCloudflare implements AutoCloseable {
+public final class FakeCloudflare extends StandIn {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -21,9 +21,6 @@ public final class FakeCloudflare implements AutoCloseable {
   private final int maxUrls;
   private final ServerBucket requests;
   private final ServerBucket urls;
-  private final PurgedUrls purged = new PurgedUrls();
-  private final RateGate gate = new RateGate();
-  private final LoopbackServer server;
 
   public FakeCloudflare(String zone, String token, int maxUrls, ServerBucket requests, ServerBucket urls) {
     this.zone = zone;
@@ -31,11 +28,11 @@ public final class FakeCloudflare implements AutoCloseable {
     this.maxUrls = maxUrls;
     this.requests = requests;
     this.urls = urls;
-    this.server = new LoopbackServer(this::handle);
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    gate.arrived();
+  @Override
+  protected void handle(HttpExchange ex) throws IOException {
+    gate().arrived();
     if (!ex.getRequestMethod().equals("POST")
         || !ex.getRequestURI().getPath().equals("/client/v4/zones/" + zone + "/purge_cache")) {
       LoopbackServer.answer(ex, 404, error(7003, "Could not route to " + ex.getRequestURI().getPath()));
@@ -63,14 +60,14 @@ public final class FakeCloudflare implements AutoCloseable {
     }
     if (!requests.tryTake(1) || !urls.tryTake(files.size())) {
       long wait = Math.max(requests.secondsUntil(1), urls.secondsUntil(files.size()));
-      gate.limitedFor(wait);
+      gate().limitedFor(wait);
       ex.getResponseHeaders().set("Retry-After", Long.toString(wait));
       LoopbackServer.answer(ex, 429, error(10000, "Rate limited. Please wait and consider throttling your request "
           + "speed"));
       return;
     }
     for (JsonNode f : files) {
-      purged.add(f.asText());
+      purged().add(f.asText());
     }
     LoopbackServer.answer(ex, 200, "{\"success\":true,\"errors\":[],\"messages\":[],\"result\":{\"id\":\"" + zone
         + "\"}}");
@@ -82,25 +79,8 @@ public final class FakeCloudflare implements AutoCloseable {
   }
 
   /** {@code http://127.0.0.1:port/client/v4}: the {@code baseUrl}. */
-  public String baseUrl() {
-    return server.baseUrl() + "/client/v4";
-  }
-
-  public PurgedUrls purged() {
-    return purged;
-  }
-
-  /** Its requests, 429 answers and violations. */
-  public RateGate gate() {
-    return gate;
-  }
-
-  public LoopbackServer server() {
-    return server;
-  }
-
   @Override
-  public void close() {
-    server.close();
+  public String baseUrl() {
+    return super.baseUrl() + "/client/v4";
   }
 }

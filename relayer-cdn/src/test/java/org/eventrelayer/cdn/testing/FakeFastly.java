@@ -13,29 +13,26 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code Fastly-RateLimit-Remaining: 0} and {@code Fastly-RateLimit-Reset} (a Unix time) when empty. Records
  * purged URLs ({@code https://} plus what followed {@code /purge/}) and keys, and soft purges.
  */
-public final class FakeFastly implements AutoCloseable {
+public final class FakeFastly extends StandIn {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String apiKey;
   private final String serviceId;
   private final ServerBucket bucket;
-  private final PurgedUrls purged = new PurgedUrls();
   private final PurgedUrls keys = new PurgedUrls();
   private final AtomicInteger soft = new AtomicInteger();
   private final AtomicInteger largestKeyBatch = new AtomicInteger();
-  private final RateGate gate = new RateGate();
-  private final LoopbackServer server;
 
   public FakeFastly(String apiKey, String serviceId, ServerBucket bucket) {
     this.apiKey = apiKey;
     this.serviceId = serviceId;
     this.bucket = bucket;
-    this.server = new LoopbackServer(this::handle);
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    gate.arrived();
+  @Override
+  protected void handle(HttpExchange ex) throws IOException {
+    gate().arrived();
     String path = ex.getRequestURI().getRawPath();
     if (!ex.getRequestMethod().equals("POST")) {
       LoopbackServer.answer(ex, 405, "{\"msg\":\"Method not allowed\"}");
@@ -47,7 +44,7 @@ public final class FakeFastly implements AutoCloseable {
     }
     if (!bucket.tryTake(1)) {
       long wait = bucket.secondsUntil(1);
-      gate.limitedFor(wait);
+      gate().limitedFor(wait);
       ex.getResponseHeaders().set("Fastly-RateLimit-Remaining", "0");
       ex.getResponseHeaders().set("Fastly-RateLimit-Reset", Long.toString(System.currentTimeMillis() / 1000 + wait));
       LoopbackServer.answer(ex, 429, "{\"msg\":\"Too many requests\"}");
@@ -59,7 +56,7 @@ public final class FakeFastly implements AutoCloseable {
     }
     if (path.startsWith("/purge/")) {
       String query = ex.getRequestURI().getRawQuery();
-      purged.add("https://" + path.substring("/purge/".length()) + (query == null ? "" : "?" + query));
+      purged().add("https://" + path.substring("/purge/".length()) + (query == null ? "" : "?" + query));
       LoopbackServer.answer(ex, 200, "{\"status\":\"ok\",\"id\":\"108-1391560174-974124\"}");
     } else if (path.equals("/service/" + serviceId + "/purge")) {
       JsonNode array = JSON.readTree(ex.getRequestBody()).path("surrogate_keys");
@@ -79,15 +76,7 @@ public final class FakeFastly implements AutoCloseable {
     }
   }
 
-  /** {@code http://127.0.0.1:port}: the {@code baseUrl}. */
-  public String baseUrl() {
-    return server.baseUrl();
-  }
-
-  public PurgedUrls purged() {
-    return purged;
-  }
-
+  /** The surrogate keys purged, in order. */
   public PurgedUrls keys() {
     return keys;
   }
@@ -98,18 +87,5 @@ public final class FakeFastly implements AutoCloseable {
 
   public int largestKeyBatch() {
     return largestKeyBatch.get();
-  }
-
-  public RateGate gate() {
-    return gate;
-  }
-
-  public LoopbackServer server() {
-    return server;
-  }
-
-  @Override
-  public void close() {
-    server.close();
   }
 }
