@@ -54,16 +54,21 @@ final class PipelinedConnection implements AutoCloseable {
     this.keepAliveNanos = keepAlive.toNanos();
   }
 
-  /** Writes {@code requests} on the connection (opening it if needed); their answers come on the reader thread. */
-  void send(List<Pending> requests) {
+  /**
+   * Writes {@code requests} on the connection (opening it if needed); their answers come on the reader thread.
+   *
+   * @return {@code null}, or the failure to connect (the requests were failed with it): the caller may spare the
+   *     host's other connections the same wait
+   */
+  IOException send(List<Pending> requests) {
     if (requests.isEmpty()) {
-      return;
+      return null;
     }
     Session s;
     synchronized (this) {
       if (closed) {
         fail(requests, new IOException("connection to cache " + host + ":" + port + " closed"));
-        return;
+        return null;
       }
       s = session;
       if (s == null || s.dead || System.nanoTime() - s.lastUsed > keepAliveNanos) {
@@ -74,7 +79,7 @@ final class PipelinedConnection implements AutoCloseable {
           s = new Session();
         } catch (IOException e) {
           fail(requests, e);
-          return;
+          return e;
         }
         session = s;
       }
@@ -82,9 +87,11 @@ final class PipelinedConnection implements AutoCloseable {
       s.enqueue(requests);
     }
     s.write(requests);
+    return null;
   }
 
-  private static void fail(List<Pending> requests, IOException e) {
+  /** Answers each of {@code requests} with the failure {@code e}. */
+  static void fail(List<Pending> requests, IOException e) {
     CallGroup.Answer failed = new CallGroup.Answer(0, null, Headers.EMPTY, null, e, Instant.now());
     for (Pending p : requests) {
       p.onAnswer().accept(failed);

@@ -108,8 +108,14 @@ final class VarnishTransport implements Transport {
       }
       int n = connections[j].length;
       int per = (toSend.size() + n - 1) / n;
+      IOException unreachable = null;
       for (int c = 0; c < n && c * per < toSend.size(); c++) {
-        connections[j][c].send(toSend.subList(c * per, Math.min(toSend.size(), (c + 1) * per)));
+        List<PipelinedConnection.Pending> run = toSend.subList(c * per, Math.min(toSend.size(), (c + 1) * per));
+        if (unreachable != null) {
+          PipelinedConnection.fail(run, unreachable); // one connect timeout per host and batch, not one each
+        } else {
+          unreachable = connections[j][c].send(run);
+        }
       }
     }
     return () -> finish(events, calls, refused, done);

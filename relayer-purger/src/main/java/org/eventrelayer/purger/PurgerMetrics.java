@@ -27,6 +27,7 @@ public final class PurgerMetrics implements MeterBinder {
     this.tags = Tags.of("purger", name);
   }
 
+  /** Registers the meters; they read {@link Purger#stats()} when polled, nothing runs in between. */
   @Override
   public void bindTo(MeterRegistry registry) {
     record(registry, "polled", s -> s.polled());
