@@ -79,16 +79,17 @@ final class AkamaiTransport extends ApiPurgeTransport {
     List<Integer> events = new ArrayList<>();
     for (int k = 0; k < targets.size(); k++) {
       byte[] url = JSON.writeValueAsBytes(targets.get(k).url());
+      if (PREFIX.length + url.length + SUFFIX.length > maxBodyBytes) {
+        out.add(Planned.refused(indices.get(k), "the URL takes " + url.length + " bytes: it cannot fit in a purge "
+            + "body of at most " + maxBodyBytes + " bytes (maxBodyBytes)"));
+        continue;
+      }
       int needed = url.length + (events.isEmpty() ? 0 : 1);
       if (!events.isEmpty() && (PREFIX.length + body.size() + needed + SUFFIX.length > maxBodyBytes
           || events.size() >= maxObjects)) {
         out.add(planned(body.toByteArray(), events));
         body.reset();
         events = new ArrayList<>();
-        needed = url.length;
-      }
-      if (PREFIX.length + url.length + SUFFIX.length > maxBodyBytes) {
-        throw new IOException("a URL of " + url.length + " bytes cannot fit in a purge body of " + maxBodyBytes);
       }
       if (!events.isEmpty()) {
         body.write(',');

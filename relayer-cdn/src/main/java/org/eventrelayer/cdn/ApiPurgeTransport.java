@@ -33,8 +33,19 @@ abstract class ApiPurgeTransport implements Transport {
   private static final Duration AWAIT_MARGIN = Duration.ofSeconds(2);
   private static final long MAX_PARK_NANOS = 50_000_000;
 
-  /** One request to send: the batch indices of the purges it carries, and how many objects it spends. */
-  record Planned(int[] events, Request request, int objects) {}
+  /**
+   * One request to send: the batch indices of the purges it carries, and how many objects it spends; or, with a
+   * {@code refusal} and no request, purges that can never be sent (dead-lettered with that reason).
+   */
+  record Planned(int[] events, Request request, int objects, String refusal) {
+    Planned(int[] events, Request request, int objects) {
+      this(events, request, objects, null);
+    }
+
+    static Planned refused(int event, String reason) {
+      return new Planned(new int[] {event}, null, 0, reason);
+    }
+  }
 
   protected final String service;
   private final String provider;
@@ -106,6 +117,10 @@ abstract class ApiPurgeTransport implements Transport {
     List<Planned> planned = targets.isEmpty() ? List.of() : plan(targets, indices);
     CallGroup calls = new CallGroup(planned.size(), MAX_BODY_BYTES, this::holdOn429);
     for (int k = 0; k < planned.size(); k++) {
+      if (planned.get(k).refusal() != null) {
+        calls.skip(k);
+        continue;
+      }
       pace(planned.get(k).objects());
       calls.start(k, client.newCall(beforeSend(planned.get(k).request())));
     }
@@ -162,6 +177,12 @@ abstract class ApiPurgeTransport implements Transport {
     }
     Duration retryAfter = null;
     for (int k = 0; k < planned.size(); k++) {
+      if (planned.get(k).refusal() != null) {
+        for (int i : planned.get(k).events()) {
+          result.invalid(i, planned.get(k).refusal());
+        }
+        continue;
+      }
       CallGroup.Answer a = answers[k];
       Verdict v = ApiAnswers.of(a, provider, credentialKeys);
       if (v.kind() == Verdict.Kind.DONE) {

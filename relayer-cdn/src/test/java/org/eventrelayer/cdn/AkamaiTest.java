@@ -55,6 +55,21 @@ class AkamaiTest extends StandInTestSupport {
   }
 
   @Test
+  void aUrlThatCanNeverFitABodyIsDeadLetteredAndTheOthersGo() {
+    FakeAkamai f = fake(new ServerBucket(100, 50), new ServerBucket(10_000, 200));
+    EventRelayerGroup g = group(f, "maxBodyBytes", "1000");
+    List<Map<String, Object>> events = new ArrayList<>(urls(30, "ok"));
+    events.add(Map.of("url", "https://www.example.com/" + "l".repeat(1_100)));
+
+    DeliveryReport report = purge(g, events);
+
+    assertThat(report.delivered()).isEqualTo(30);
+    assertThat(report.deadLettered()).isEqualTo(1);
+    assertThat(report.firstFailure()).contains("maxBodyBytes");
+    assertThat(f.purged().all()).hasSize(30);
+  }
+
+  @Test
   void actionAndNetworkChooseThePath() {
     FakeAkamai f = fake(new ServerBucket(100, 50), new ServerBucket(10_000, 200));
     EventRelayerGroup g = group(f, "action", "delete", "network", "staging");

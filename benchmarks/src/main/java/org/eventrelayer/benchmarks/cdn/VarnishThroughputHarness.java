@@ -27,7 +27,8 @@ import org.eventrelayer.http.NoDelaySocketFactory;
  * counted. Relayer side: from the first {@code notifyMulti} until {@code flush} returned (every purge answered by
  * Varnish). Every purge of both sides must be answered 200.
  *
- * <p>Options: {@code --purges N} (50000), {@code --rounds R} (3), {@code --out file.json}.
+ * <p>Options: {@code --purges N} (50000), {@code --rounds R} (3), {@code --connections C} (8: the relayer's
+ * {@code connectionsPerHost}), {@code --out file.json}.
  */
 public final class VarnishThroughputHarness {
 
@@ -38,6 +39,7 @@ public final class VarnishThroughputHarness {
     Map<String, String> args = Bench.args(argv);
     int purges = Bench.intArg(args, "purges", 50_000);
     int rounds = Bench.intArg(args, "rounds", 3);
+    int connections = Bench.intArg(args, "connections", 8);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("harness", "varnish");
     out.put("purges", purges);
@@ -47,8 +49,8 @@ public final class VarnishThroughputHarness {
     try (LocalVarnish varnish = LocalVarnish.start(LocalVarnish.vcl(1, "\"127.0.0.1\"", false))) {
       for (int round = 0; round <= rounds; round++) {
         boolean relayerFirst = round % 2 == 0;
-        double a = relayerFirst ? relayer(varnish, purges, round) : plain(varnish, purges, round);
-        double b = relayerFirst ? plain(varnish, purges, round) : relayer(varnish, purges, round);
+        double a = relayerFirst ? relayer(varnish, purges, round, connections) : plain(varnish, purges, round);
+        double b = relayerFirst ? plain(varnish, purges, round) : relayer(varnish, purges, round, connections);
         double r = relayerFirst ? a : b;
         double p = relayerFirst ? b : a;
         System.out.printf("round %d%s: type varnish %.0f purges/s, plain OkHttp loop %.0f purges/s (%.2fx)%n", round,
@@ -78,8 +80,9 @@ public final class VarnishThroughputHarness {
     return "https://en.example.org/wiki/Round_" + round + "_Page_" + i;
   }
 
-  private static double relayer(LocalVarnish varnish, int purges, int round) {
+  private static double relayer(LocalVarnish varnish, int purges, int round, int connections) {
     Map<String, Object> service = Map.of("type", "varnish", "hosts", varnish.hostPort(),
+        "connectionsPerHost", Integer.toString(connections),
         "queueCapacity", Integer.toString(purges + 1000), "queueBytes", "1GiB", "maxBatchEvents", "1000",
         Bench.COALESCE_KEY, "false");
     try (EventRelayerGroup group = EventRelayerGroup.fromMap(Map.of(
