@@ -2,11 +2,13 @@ package org.eventrelayer.purger;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.eventrelayer.ConfigException;
 
 /**
@@ -55,15 +57,26 @@ public final class PurgerMain {
       }
     }, "eventrelayer-purger-shutdown"));
     Duration every = Duration.parse("PT" + System.getProperty("eventrelayer.purger.statsInterval", "60s"));
+    try {
+      run(purger, stop, every, System.out);
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  /**
+   * Starts {@code purger}, prints its stats every {@code every} until {@code stop} opens, then closes it
+   * gracefully and prints the final stats.
+   */
+  static void run(Purger purger, CountDownLatch stop, Duration every, PrintStream out) throws InterruptedException {
     purger.start();
     try {
-      while (!stop.await(every.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-        System.out.println(purger.stats());
+      while (!stop.await(every.toMillis(), TimeUnit.MILLISECONDS)) {
+        out.println(purger.stats());
       }
     } finally {
       purger.close();
-      System.out.println(purger.stats());
-      stopped.countDown();
+      out.println(purger.stats());
     }
   }
 }
