@@ -128,6 +128,13 @@ final class PipelinedConnection implements AutoCloseable {
     private final Thread reader;
     private volatile boolean dead;
     private long lastUsed = System.nanoTime(); // guarded by PipelinedConnection.this
+    // The reader thread's own parsing state. Its buffer is its own: answers are parsed a byte at a time, and a
+    // lock per byte (BufferedInputStream's read()) would cost more than the parsing.
+    private final byte[] buffer = new byte[64 * 1024];
+    private int pos;
+    private int limit;
+    private final StringBuilder lineBuffer = new StringBuilder(128);
+    private boolean closeAfter; // the answer being read ends the connection
 
     Session() throws IOException {
       socket = new Socket();
@@ -239,8 +246,6 @@ final class PipelinedConnection implements AutoCloseable {
       }
     }
 
-    private boolean closeAfter;
-
     /** Reads one answer; {@code null} for an interim (1xx) one. */
     private CallGroup.Answer readAnswer() throws IOException {
       String status = line(true);
@@ -317,12 +322,6 @@ final class PipelinedConnection implements AutoCloseable {
       }
     }
 
-    // The reader's own buffer: answers are parsed a byte at a time, and a lock per byte (BufferedInputStream's
-    // read()) would cost more than the parsing. Only the reader thread touches it.
-    private final byte[] buffer = new byte[64 * 1024];
-    private int pos;
-    private int limit;
-
     /** Reads more bytes into the empty buffer; {@code false} at the end of the stream. */
     private boolean fill() throws IOException {
       int n = in.read(buffer, 0, buffer.length);
@@ -333,8 +332,6 @@ final class PipelinedConnection implements AutoCloseable {
       limit = n;
       return true;
     }
-
-    private final StringBuilder lineBuffer = new StringBuilder(128);
 
     /**
      * Reads a line without its CRLF. Only at the start of an answer may the read time out quietly

@@ -10,6 +10,7 @@ import java.util.OptionalLong;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -97,7 +98,7 @@ final class ConsumerLoop implements Runnable {
       } catch (RuntimeException e) {
         log.warn("eventrelayer purger: final commit failed ({}); uncommitted purges will be repeated", e.toString());
       }
-      consumer.close(Duration.ofSeconds(5));
+      consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
       stopped.countDown();
     }
   }
