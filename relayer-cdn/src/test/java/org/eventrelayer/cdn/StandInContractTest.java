@@ -1,0 +1,56 @@
+package org.eventrelayer.cdn;
+
+import java.util.List;
+import java.util.Map;
+import org.eventrelayer.cdn.testing.StandIn;
+import org.eventrelayer.testkit.EventServiceContractTest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** The shared contract against a CDN API stand-in: received means purged by the stand-in. */
+abstract class StandInContractTest extends EventServiceContractTest {
+
+  private StandIn api;
+
+  /** Starts the stand-in. */
+  abstract StandIn start();
+
+  /** The service entry that reaches {@code api}. */
+  abstract Map<String, Object> serviceConfig(StandIn api);
+
+  @BeforeAll
+  void startApi() {
+    api = start();
+  }
+
+  @AfterAll
+  void stopApi() {
+    api.close();
+  }
+
+  @Override
+  protected Intake intake() {
+    return new Intake() {
+      @Override
+      public Map<String, Object> serviceConfig() {
+        api.purged().nextFixture();
+        return StandInContractTest.this.serviceConfig(api);
+      }
+
+      @Override
+      public List<String> received(String stream) {
+        return api.purged().eventsOf(stream);
+      }
+
+      @Override
+      public void stop() {
+        api.server().stop();
+      }
+
+      @Override
+      public void start() throws Exception {
+        api.server().start();
+      }
+    };
+  }
+}
