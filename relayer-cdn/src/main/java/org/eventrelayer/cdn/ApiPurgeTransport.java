@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * its per-request limits), each request paced by the token buckets before it is sent, the requests of a batch in
  * flight together, and each answer mapped to the purges it carried. The answers' {@code Retry-After} and
  * {@code X-RateLimit-*} headers steer the buckets ({@link RateLimitSignals}), so the next batch waits as long as
- * the provider said, and a 429 hands the engine the wait as the retry delay.
+ * the provider said, and a 429 hands the engine the wait as the retry delay. A request refused for good that
+ * carried several purges is sent again in halves, so one bad URL does not take its neighbours with it.
  *
  * <p>{@code begin} and {@code await} run on the engine's worker, which alone owns the buckets; only the HTTP calls
  * run elsewhere (OkHttp's threads, through {@link CallGroup}).
@@ -104,17 +106,25 @@ abstract class ApiPurgeTransport implements Transport {
     }
     int n = batch.size();
     String[] refused = new String[n];
+    PurgeTarget[] targetOf = new PurgeTarget[n];
     List<PurgeTarget> targets = new ArrayList<>(n);
     List<Integer> indices = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       try {
-        targets.add(PurgeTarget.of(batch.events().get(i)));
+        targetOf[i] = PurgeTarget.of(batch.events().get(i));
+        targets.add(targetOf[i]);
         indices.add(i);
       } catch (IllegalArgumentException e) {
         refused[i] = e.getMessage();
       }
     }
     List<Planned> planned = targets.isEmpty() ? List.of() : plan(targets, indices);
+    CallGroup calls = send(planned);
+    return () -> finish(n, refused, targetOf, planned, calls);
+  }
+
+  /** Sends each planned request as soon as the buckets allow. */
+  private CallGroup send(List<Planned> planned) throws IOException {
     CallGroup calls = new CallGroup(planned.size(), MAX_BODY_BYTES, this::holdOn429);
     for (int k = 0; k < planned.size(); k++) {
       if (planned.get(k).refusal() != null) {
@@ -124,9 +134,30 @@ abstract class ApiPurgeTransport implements Transport {
       pace(planned.get(k).objects());
       calls.start(k, client.newCall(beforeSend(planned.get(k).request())));
     }
-    return () -> finish(n, refused, planned, calls);
+    return calls;
   }
 
+  /**
+   * The requests that carry the purges of {@code events} in two halves. The providers refuse a whole request when
+   * one of its URLs is refused ("If any object you specify fails to purge, the entire request fails", Akamai), so
+   * a refused request of several purges is sent again in halves until the refused purges stand alone and their
+   * neighbours are purged: one bad URL costs about 2 log2(n) extra requests, not n dead letters.
+   */
+  private List<Planned> halves(int[] events, PurgeTarget[] targetOf) throws IOException {
+    List<Planned> out = new ArrayList<>();
+    int mid = events.length / 2;
+    int[][] parts = {Arrays.copyOfRange(events, 0, mid), Arrays.copyOfRange(events, mid, events.length)};
+    for (int[] half : parts) {
+      List<PurgeTarget> targets = new ArrayList<>(half.length);
+      List<Integer> indices = new ArrayList<>(half.length);
+      for (int i : half) {
+        targets.add(targetOf[i]);
+        indices.add(i);
+      }
+      out.addAll(plan(targets, indices));
+    }
+    return out;
+  }
 
   /**
    * A 429 stops further sends at once, even those of batches already begun: the buckets are steered later, on the
@@ -162,47 +193,62 @@ abstract class ApiPurgeTransport implements Transport {
     }
   }
 
-  private SendResult finish(int n, String[] refused, List<Planned> planned, CallGroup calls) throws IOException {
-    CallGroup.Answer[] answers = calls.await(api.timeout.plus(AWAIT_MARGIN));
+  private SendResult finish(int n, String[] refused, PurgeTarget[] targetOf, List<Planned> planned,
+      CallGroup calls) throws IOException {
     SendResult.Builder result = SendResult.builder(n);
+    boolean anyTaken = false; // an answer or a planning step that took or refused a purge
     for (int i = 0; i < n; i++) {
       if (refused[i] != null) {
         result.invalid(i, refused[i]);
+        anyTaken = true;
       }
     }
+    String firstRetry = null;
     Duration retryAfter = null;
-    for (int k = 0; k < planned.size(); k++) {
-      if (planned.get(k).refusal() != null) {
-        for (int i : planned.get(k).events()) {
-          result.invalid(i, planned.get(k).refusal());
+    while (!planned.isEmpty()) {
+      CallGroup.Answer[] answers = calls.await(api.timeout.plus(AWAIT_MARGIN));
+      List<Planned> again = new ArrayList<>();
+      for (int k = 0; k < planned.size(); k++) {
+        Planned p = planned.get(k);
+        if (p.refusal() != null) {
+          for (int i : p.events()) {
+            result.invalid(i, p.refusal());
+          }
+          anyTaken = true;
+          continue;
         }
-        continue;
-      }
-      CallGroup.Answer a = answers[k];
-      Verdict v = ApiAnswers.of(a, provider, credentialKeys);
-      if (v.kind() == Verdict.Kind.DONE) {
-        Verdict inner = inspect2xx(a);
-        v = inner == null ? v : inner;
-      }
-      if (!a.failed()) {
-        RateLimitSignals signals = RateLimitSignals.from(a.headers(), a.at());
-        if (a.code() == 429 && signals.pause() == null) {
-          signals = new RateLimitSignals(api.waitOn429, signals.remaining(), signals.remainingObjects(),
-              signals.untilReset());
+        CallGroup.Answer a = answers[k];
+        Verdict v = ApiAnswers.of(a, provider, credentialKeys);
+        if (v.kind() == Verdict.Kind.DONE) {
+          Verdict inner = inspect2xx(a);
+          v = inner == null ? v : inner;
         }
-        signals.steer(requests, objects);
-        Duration pause = a.code() == 429 || a.code() == 503 ? signals.pause() : null;
+        Duration pause = a.failed() ? null : steer(a);
         if (pause != null && (retryAfter == null || pause.compareTo(retryAfter) > 0)) {
           retryAfter = pause;
         }
-      }
-      for (int i : planned.get(k).events()) {
-        switch (v.kind()) {
-          case INVALID -> result.invalid(i, v.reason());
-          case RETRY -> result.retry(i, v.reason());
-          case DONE -> { }
+        if (v.kind() == Verdict.Kind.INVALID && p.events().length > 1) {
+          log.debug("eventrelayer {} service '{}': a request of {} purges was refused ({}); sending it in halves",
+              provider, service, p.events().length, v.reason());
+          again.addAll(halves(p.events(), targetOf));
+          continue;
+        }
+        anyTaken |= v.kind() != Verdict.Kind.RETRY;
+        firstRetry = firstRetry == null && v.kind() == Verdict.Kind.RETRY ? v.reason() : firstRetry;
+        for (int i : p.events()) {
+          switch (v.kind()) {
+            case INVALID -> result.invalid(i, v.reason());
+            case RETRY -> result.retry(i, v.reason());
+            case DONE -> { }
+          }
         }
       }
+      planned = again;
+      calls = again.isEmpty() ? calls : send(again);
+    }
+    if (!anyTaken && firstRetry != null) {
+      // The API took and refused nothing: it failed, not the purges (a circuit-breaker failure).
+      return retryAfter == null ? SendResult.retryAll(firstRetry) : SendResult.retryAll(firstRetry, retryAfter);
     }
     if (retryAfter != null) {
       result.retryAfter(retryAfter);
@@ -210,6 +256,17 @@ abstract class ApiPurgeTransport implements Transport {
           retryAfter.toMillis());
     }
     return result.build();
+  }
+
+  /** Steers the buckets by an answer's rate-limit headers; returns the wait a 429 or 503 asks for, if any. */
+  private Duration steer(CallGroup.Answer a) {
+    RateLimitSignals signals = RateLimitSignals.from(a.headers(), a.at());
+    if (a.code() == 429 && signals.pause() == null) {
+      signals = new RateLimitSignals(api.waitOn429, signals.remaining(), signals.remainingObjects(),
+          signals.untilReset());
+    }
+    signals.steer(requests, objects);
+    return a.code() == 429 || a.code() == 503 ? signals.pause() : null;
   }
 
   /** Cancels what is in flight and any wait for the rate limit, from any thread. */

@@ -134,11 +134,14 @@ final class VarnishTransport implements Transport {
     int h = hostNames.length;
     SendResult.Builder result = SendResult.builder(events.size());
     Duration retryAfter = null;
+    boolean anyTaken = false; // an answer that took or refused a purge: the caches are there
+    String firstRetry = null;
     for (int i = 0; i < events.size(); i++) {
       BatchEvent event = events.get(i);
       if (refused[i] != null) {
         result.invalid(i, refused[i]);
         progress.finished(event);
+        anyTaken = true;
         continue;
       }
       String invalid = null;
@@ -149,6 +152,7 @@ final class VarnishTransport implements Transport {
           continue; // taken on an earlier attempt
         }
         Verdict v = VarnishAnswers.of(a, hostNames[j], method);
+        anyTaken |= v.kind() != Verdict.Kind.RETRY;
         switch (v.kind()) {
           case DONE -> done[i][j] = true;
           case INVALID -> invalid = invalid == null ? v.reason() : invalid;
@@ -167,9 +171,14 @@ final class VarnishTransport implements Transport {
       } else if (retry != null) {
         result.retry(i, retry);
         progress.partial(event, done[i]);
+        firstRetry = firstRetry == null ? retry : firstRetry;
       } else {
         progress.finished(event);
       }
+    }
+    if (!anyTaken && firstRetry != null) {
+      // No cache took or refused anything: the caches failed, not the purges (a circuit-breaker failure).
+      return retryAfter == null ? SendResult.retryAll(firstRetry) : SendResult.retryAll(firstRetry, retryAfter);
     }
     if (retryAfter != null) {
       result.retryAfter(retryAfter);
