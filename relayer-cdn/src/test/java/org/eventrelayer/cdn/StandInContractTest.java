@@ -7,7 +7,11 @@ import org.eventrelayer.testkit.EventServiceContractTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-/** The shared contract against a CDN API stand-in: received means purged by the stand-in. */
+/**
+ * The shared contract against a CDN API stand-in: received means purged by the stand-in. Every stand-in refuses a
+ * URL with a non-ASCII character for good ({@link StandIn#refuses}), the contract's event the destination
+ * refuses; {@code hang()} leaves the API taking requests without answering.
+ */
 abstract class StandInContractTest extends EventServiceContractTest {
 
   private StandIn api;
@@ -50,6 +54,20 @@ abstract class StandInContractTest extends EventServiceContractTest {
       @Override
       public void start() throws Exception {
         api.server().start();
+      }
+
+      @Override
+      public void hang() {
+        api.server().hang();
+      }
+
+      @Override
+      public Map<String, Object> invalidEvent(String stream, String id) {
+        Map<String, Object> event = validEvent(stream, id);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> meta = (Map<String, Object>) event.get("meta");
+        meta.put("uri", "https://en.example.org/wiki/Caf\u00e9_" + id);
+        return event;
       }
     };
   }

@@ -13,9 +13,12 @@ import org.junit.jupiter.api.BeforeAll;
  * The shared contract, run by {@code type: varnish} against two caches on loopback that record every PURGE they
  * get (fan-out: an event counts as received when both caches got it). Real Varnish cannot list what it was asked
  * to purge, so the contract's counting runs against these; {@link VarnishPurgeTest} proves the purges on real
- * Varnish.
+ * Varnish. Like a VCL that locks a part of the site, both refuse PURGE under {@code /locked/} with 405: the
+ * contract's event the destination refuses for good.
  */
 class VarnishContractTest extends EventServiceContractTest {
+
+  private static final String LOCKED = "/locked/";
 
   private final PurgedUrls first = new PurgedUrls();
   private final PurgedUrls second = new PurgedUrls();
@@ -29,7 +32,7 @@ class VarnishContractTest extends EventServiceContractTest {
   }
 
   private static void recordPurge(com.sun.net.httpserver.HttpExchange exchange, PurgedUrls log) throws IOException {
-    if (!exchange.getRequestMethod().equals("PURGE")) {
+    if (!exchange.getRequestMethod().equals("PURGE") || exchange.getRequestURI().getRawPath().startsWith(LOCKED)) {
       LoopbackServer.answer(exchange, 405, "");
       return;
     }
@@ -72,6 +75,21 @@ class VarnishContractTest extends EventServiceContractTest {
       public void start() throws IOException {
         cacheA.start();
         cacheB.start();
+      }
+
+      @Override
+      public void hang() {
+        cacheA.hang();
+        cacheB.hang();
+      }
+
+      @Override
+      public Map<String, Object> invalidEvent(String stream, String id) {
+        Map<String, Object> event = validEvent(stream, id);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> meta = (Map<String, Object>) event.get("meta");
+        meta.put("uri", "https://en.example.org" + LOCKED + id);
+        return event;
       }
     };
   }

@@ -21,7 +21,8 @@ import javax.crypto.spec.SecretKeySpec;
  * A stand-in for Akamai Fast Purge v3 on loopback enforcing its documented contract: {@code POST
  * /ccu/v3/<invalidate|delete>/url/<staging|production>}, an EdgeGrid signature it verifies itself (client and access
  * token, a timestamp within two minutes, a nonce never seen before, the HMAC over method, scheme, host, path, body
- * hash and the header's fields; else 401), a body of at most 50,000 bytes (else 413), and the requests and URL
+ * hash and the header's fields; else 401), a body of at most 50,000 bytes (else 413), no URL with a non-ASCII
+ * character (else 400 "bad URL" for the whole request, as Akamai documents), and the requests and URL
  * buckets (else 429 with the {@code X-Ratelimit-*} headers, spending no token). Answers 201 like Akamai.
  */
 public final class FakeAkamai extends StandIn {
@@ -71,6 +72,13 @@ public final class FakeAkamai extends StandIn {
     if (!objects.isArray() || objects.isEmpty()) {
       LoopbackServer.answer(ex, 400, problem(400, "Bad request", "objects must be a non-empty array"));
       return;
+    }
+    for (JsonNode o : objects) {
+      if (refuses(o.asText())) {
+        LoopbackServer.answer(ex, 400, problem(400, "bad URL", "Invalid or malformed URL '" + o.asText()
+            + "': contains non-ASCII character"));
+        return;
+      }
     }
     boolean request = requests.tryTake(1);
     boolean objectsOk = request && urls.tryTake(objects.size());

@@ -8,7 +8,8 @@ import java.io.IOException;
 /**
  * A stand-in for Cloudflare's purge API on loopback that enforces its documented contract: {@code POST
  * /client/v4/zones/<zone>/purge_cache} with {@code Authorization: Bearer <token>} (else 403 with Cloudflare's
- * error body), a JSON body {@code {"files": [...]}} of at most {@code maxUrls} URLs (else 400), and a token bucket
+ * error body), a JSON body {@code {"files": [...]}} of at most {@code maxUrls} URLs, none refused by
+ * {@link StandIn#refuses} (else 400 for the whole request), and a token bucket
  * per requests and per URLs (else 429 with {@code Retry-After}). Answers 200 {@code {"success": true, ...}} and
  * records every purged URL; {@link RateGate} counts requests sent while a 429's wait ran.
  */
@@ -57,6 +58,12 @@ public final class FakeCloudflare extends StandIn {
     if (files.size() > maxUrls) {
       LoopbackServer.answer(ex, 400, error(1018, "Only " + maxUrls + " files can be purged at a time"));
       return;
+    }
+    for (JsonNode f : files) {
+      if (refuses(f.asText())) {
+        LoopbackServer.answer(ex, 400, error(1012, "Invalid url: " + f.asText()));
+        return;
+      }
     }
     if (!requests.tryTake(1) || !urls.tryTake(files.size())) {
       long wait = Math.max(requests.secondsUntil(1), urls.secondsUntil(files.size()));

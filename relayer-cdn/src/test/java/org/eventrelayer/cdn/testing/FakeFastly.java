@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A stand-in for Fastly's purge API on loopback enforcing its documented contract: {@code POST /purge/<host><path>}
  * and {@code POST /service/<id>/purge} with {@code {"surrogate_keys": [...]}} of at most 256 keys (else 400),
  * {@code Fastly-Key} required (else 401 with Fastly's message), and a requests bucket answering 429 with
- * {@code Fastly-RateLimit-Remaining: 0} and {@code Fastly-RateLimit-Reset} (a Unix time) when empty. Records
+ * {@code Fastly-RateLimit-Remaining: 0} and {@code Fastly-RateLimit-Reset} (a Unix time) when empty, and 400 for
+ * a URL {@link StandIn#refuses}. Records
  * purged URLs ({@code https://} plus what followed {@code /purge/}) and keys, and soft purges.
  */
 public final class FakeFastly extends StandIn {
@@ -54,7 +55,9 @@ public final class FakeFastly extends StandIn {
     if (ex.getRequestHeaders().getFirst("Fastly-Soft-Purge") != null) {
       soft.incrementAndGet();
     }
-    if (path.startsWith("/purge/")) {
+    if (path.startsWith("/purge/") && refuses(ex.getRequestURI().getPath())) {
+      LoopbackServer.answer(ex, 400, "{\"msg\":\"Bad request\",\"detail\":\"invalid URL\"}");
+    } else if (path.startsWith("/purge/")) {
       String query = ex.getRequestURI().getRawQuery();
       purged().add("https://" + path.substring("/purge/".length()) + (query == null ? "" : "?" + query));
       LoopbackServer.answer(ex, 200, "{\"status\":\"ok\",\"id\":\"108-1391560174-974124\"}");

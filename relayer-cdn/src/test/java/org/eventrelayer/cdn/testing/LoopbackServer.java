@@ -10,12 +10,14 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
  * A small HTTP server on 127.0.0.1 for the tests' stand-ins of caches and CDN APIs; {@link #stop()} then
- * {@link #start()} brings it back at the same port (connections are refused meanwhile).
+ * {@link #start()} brings it back at the same port (connections are refused meanwhile), and {@link #hang()} makes
+ * it take requests without answering until {@link #start()}.
  */
 public final class LoopbackServer implements AutoCloseable {
 
@@ -23,6 +25,8 @@ public final class LoopbackServer implements AutoCloseable {
   private final int port;
   private HttpServer server;
   private ExecutorService executor;
+  /** Non-null while hung: requests wait for it, then are dropped unanswered and unhandled. */
+  private volatile CountDownLatch hung;
 
   /** Starts a server answering every request with {@code handler}. */
   public LoopbackServer(HttpHandler handler) {
@@ -45,8 +49,13 @@ public final class LoopbackServer implements AutoCloseable {
     return "http://127.0.0.1:" + port;
   }
 
-  /** Starts it again at the same port (no-op if running). */
+  /** Starts it again at the same port (no-op if running), ending a {@link #hang()}. */
   public synchronized void start() throws IOException {
+    CountDownLatch release = hung;
+    if (release != null) {
+      hung = null;
+      release.countDown();
+    }
     if (server != null) {
       return;
     }
@@ -72,9 +81,34 @@ public final class LoopbackServer implements AutoCloseable {
       return t;
     });
     s.setExecutor(executor);
-    s.createContext("/", handler);
+    s.createContext("/", this::handle);
     s.start();
     server = s;
+  }
+
+  /**
+   * Keeps accepting connections and reading requests but answers none until {@link #start()}: a hung server.
+   * The held requests are then closed without an answer and never reach the handler, so nothing they carried is
+   * recorded after the hang.
+   */
+  public synchronized void hang() {
+    if (hung == null) {
+      hung = new CountDownLatch(1);
+    }
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    CountDownLatch held = hung;
+    if (held == null) {
+      handler.handle(exchange);
+      return;
+    }
+    try {
+      held.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // the server is stopping
+    }
+    exchange.close();
   }
 
   /** Stops it: connections to its port are refused until {@link #start()}. */

@@ -20,6 +20,16 @@ public abstract class StandIn implements AutoCloseable {
   /** Answers one request. */
   protected abstract void handle(com.sun.net.httpserver.HttpExchange exchange) throws java.io.IOException;
 
+  /**
+   * Whether the API refuses to purge {@code url} for good: one with a character outside ASCII. Akamai documents
+   * this refusal (400 "bad URL", "contains non-ASCII character", failing the whole request); Cloudflare and
+   * Fastly document no answer for such a URL, so their stand-ins refuse it the same way (400, whole request) to
+   * give the contract a purge the destination refuses among good ones.
+   */
+  public static boolean refuses(String url) {
+    return !url.chars().allMatch(c -> c < 0x80);
+  }
+
   /** The {@code baseUrl} the transport is configured with. */
   public String baseUrl() {
     return server.baseUrl();
