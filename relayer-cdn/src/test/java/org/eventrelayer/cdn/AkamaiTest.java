@@ -15,6 +15,7 @@ import org.eventrelayer.EventRelayerGroup;
 import org.eventrelayer.RelayResult;
 import org.eventrelayer.cdn.testing.FakeAkamai;
 import org.eventrelayer.cdn.testing.ServerBucket;
+import org.eventrelayer.testkit.EventGateIntake;
 import org.junit.jupiter.api.Test;
 
 /** {@code type: akamai} against a stand-in enforcing Akamai Fast Purge v3's documented contract on loopback. */
@@ -67,6 +68,35 @@ class AkamaiTest extends StandInTestSupport {
     assertThat(report.deadLettered()).isEqualTo(1);
     assertThat(report.firstFailure()).contains("maxBodyBytes");
     assertThat(f.purged().all()).hasSize(30);
+  }
+
+  @Test
+  void aRefusedUrlIsFoundByHalvingItsRequestAndOnlyItIsDeadLettered() {
+    FakeAkamai f = fake(new ServerBucket(100, 50), new ServerBucket(10_000, 200));
+    EventRelayerGroup g = group(f);
+    List<Map<String, ?>> events = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      events.add(EventGateIntake.resourceChange("resource-purge", "page-" + i));
+    }
+    // Sent as given (the cdn-purge relayer would refuse this URL itself): Akamai answers 400 "bad URL" to it,
+    // failing the whole request that carries it.
+    Map<String, Object> bad = EventGateIntake.resourceChange("resource-purge", "bad");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> meta = (Map<String, Object>) bad.get("meta");
+    meta.put("uri", "https://en.example.org/wiki/Caf\u00e9");
+    events.set(137, bad);
+
+    RelayResult r = g.getRelayer("raw").notifyMulti("raw", events);
+    assertThat(r.accepted()).isEqualTo(200);
+    DeliveryReport report = r.awaitDelivery(PATIENCE).orElseThrow();
+
+    assertThat(report.delivered()).isEqualTo(199);
+    assertThat(report.deadLettered()).isEqualTo(1);
+    assertThat(report.firstFailure()).contains("400").contains("non-ASCII");
+    assertThat(f.purged().all()).hasSize(199).doesNotHaveDuplicates().noneMatch(u -> u.contains("Caf"));
+    // A request of 200 (or two batches), then two halves on each of the ~8 levels down to the lone bad URL.
+    assertThat(f.gate().requests()).isBetween(3, 2 + 2 * 8);
+    assertThat(g.serviceStats().get("akamai").retries()).isZero();
   }
 
   @Test

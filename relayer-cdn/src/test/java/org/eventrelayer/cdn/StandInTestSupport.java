@@ -33,7 +33,7 @@ abstract class StandInTestSupport {
   }
 
   /**
-   * A group whose {@code cdn-url-purges} relayer feeds a service named {@code name}: {@code base} plus quick
+   * A group whose {@code cdn-url-purges} relayer (and {@code raw}, which sends events as given) feeds a service named {@code name}: {@code base} plus quick
    * retries, overridden by the {@code kv} pairs.
    */
   EventRelayerGroup group(String name, Map<String, Object> base, Object... kv) {
@@ -46,6 +46,7 @@ abstract class StandInTestSupport {
     }
     EventRelayerGroup g = EventRelayerGroup.fromMap(Map.of(
         "relayers", Map.of("cdn-url-purges", Map.of("type", "cdn-purge", "stream", "resource-purge"),
+            "raw", Map.of("type", "stream", "stream", "resource-purge"),
             "default", Map.of("type", "none")),
         "eventServices", Map.of(name, svc)));
     open.add(0, () -> g.close(Duration.ofSeconds(5)));
