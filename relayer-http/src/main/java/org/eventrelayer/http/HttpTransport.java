@@ -43,8 +43,10 @@ import org.slf4j.LoggerFactory;
  * POSTs each batch as one compact JSON array to an EventGate-style intake with OkHttp, and maps the answer to
  * per-event outcomes with {@link ResponseMapper}.
  *
- * <p>One {@link OkHttpClient} per service, HTTP/1.1 only, no redirects followed, no silent OkHttp retries (the
- * engine owns retrying, so one {@link #send} is exactly one attempt), every response closed on every path, and
+ * <p>Up to {@code maxInFlightRequests} batches are outstanding at once ({@link #maxInFlightBatches()}), each an
+ * asynchronous call on its own pooled connection whose answer is mapped to that batch alone; with 1, each batch is
+ * sent and answered on the worker. One {@link OkHttpClient} per service, HTTP/1.1 only, no redirects followed, no
+ * silent OkHttp retries (the engine owns retrying, so one {@link #begin} is exactly one attempt), every response closed on every path, and
  * any body read bounded by {@code maxResponseBytes}. {@link #close()} evicts the pool and stops the client's
  * threads. Header values (tokens) are never logged and never appear in reasons or exception messages.
  *
@@ -207,7 +209,7 @@ final class HttpTransport implements Transport {
       call.cancel();
     }
     try (Response response = call.execute()) {
-      return mapper.map(batch, answer(response), Instant.now());
+      return map(batch, answer(response));
     } catch (IOException e) {
       throw failure(e);
     }
