@@ -52,19 +52,14 @@ final class Summary {
     sb.append("|---|---:|---:|---:|---|---|---:|---|\n");
     for (String side : List.of("http", "kafka")) {
       Map<String, Object> d = comparison(results, side);
-      Map<String, Object> setup = (Map<String, Object>) results.get(side);
-      String label = side.equals("http") ? "HTTP: relayer `type: http` vs a plain OkHttp client, same batches ("
-          + setup.get("batchEvents") + " events / " + setup.get("batchBytes") + " bytes at most, "
-          + setup.get("relayerMaxInFlightRequests") + " vs " + setup.get("plainParallelRequests")
-          + " request(s) at once), same intake"
+      Map<String, Object> raw = (Map<String, Object>) results.get(side);
+      String label = side.equals("http") ? httpLabel(raw)
           : "Kafka: relayer `type: kafka` vs a plain KafkaProducer, same settings and broker";
       if (d == null) {
-        Map<String, Object> raw = (Map<String, Object>) results.get(side);
         sb.append("| ").append(label).append(" | – | – | – | – | – | – | not run: ")
             .append(raw == null ? "?" : raw.get("skipped")).append(" |\n");
         continue;
       }
-      Map<String, Object> raw = (Map<String, Object>) results.get(side);
       sb.append("| ").append(label).append(" | ").append(rate(d.get("plainEventsPerSecondMedian"))).append(" | ")
           .append(rate(d.get("relayerEventsPerSecondMedian"))).append(" | ")
           .append(String.format(Locale.ROOT, "**%.2fx** (%.2fx)", d.get("ratioOfMedians"),
@@ -142,6 +137,17 @@ final class Summary {
       return (Map<String, Object>) d;
     }
     return null;
+  }
+
+  /** The HTTP row's label, with the batches and requests at once both sides used. */
+  static String httpLabel(Map<String, Object> setup) {
+    String label = "HTTP: relayer `type: http` vs a plain OkHttp client, same batches";
+    if (setup == null || setup.get("batchEvents") == null) {
+      return label + ", same intake";
+    }
+    return label + " (" + setup.get("batchEvents") + " events / " + setup.get("batchBytes") + " bytes at most, "
+        + setup.get("relayerMaxInFlightRequests") + " vs " + setup.get("plainParallelRequests")
+        + " request(s) at once), same intake";
   }
 
   /** The counted rounds' ratios, relayer over plain, in run order: {@code 0.97 / 1.02 / 0.95}. */
