@@ -59,6 +59,7 @@ public final class CountingIntake implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicLong firstAnswerNanos = new java.util.concurrent.atomic.AtomicLong();
   private volatile long lastAnswerNanos;
   private volatile boolean closed;
+  private volatile long answerDelayNanos; // an intake that takes this long per request (validation, storage)
 
   private CountingIntake(ServerSocket server) {
     this.server = server;
@@ -73,6 +74,14 @@ public final class CountingIntake implements AutoCloseable {
     CountingIntake intake = new CountingIntake(s);
     intake.acceptor.start();
     return intake;
+  }
+
+  /**
+   * Makes every later answer wait {@code delay} after its body was read and counted, as an intake that takes that
+   * long per request (each connection waits on its own, so parallel requests overlap their waits).
+   */
+  public void answerDelay(java.time.Duration delay) {
+    answerDelayNanos = delay.toNanos();
   }
 
   /** {@code http://127.0.0.1:<port>/v1/events}. */
@@ -235,6 +244,10 @@ public final class CountingIntake implements AutoCloseable {
           answer = count(body, len) ? CREATED : BAD_REQUEST;
         }
         requests.increment();
+        long delay = answerDelayNanos;
+        if (delay > 0) {
+          java.util.concurrent.locks.LockSupport.parkNanos(delay); // a slow intake: time spent, not CPU
+        }
         out.write(answer);
         out.flush();
         long now = System.nanoTime();

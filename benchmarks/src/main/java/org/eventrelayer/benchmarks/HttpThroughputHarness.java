@@ -8,6 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import okhttp3.Call;
+import okhttp3.Callback;
 import okhttp3.ConnectionPool;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -23,18 +27,24 @@ import org.eventrelayer.http.NoDelaySocketFactory;
 
 /**
  * HTTP end-to-end throughput: purge events per second from {@code notifyMulti} through the relayer ({@code type:
- * http}) to a local intake that parses and counts, against a plain OkHttp loop that builds the same events (a
- * UUID and a {@code dt} per event, serialized with Jackson) and posts them in the same batch sizes to the same
- * intake, in the same run. The order alternates between rounds; round 0 warms both paths up and is not counted.
+ * http}) to a local intake that parses and counts, against a plain OkHttp client doing the same work per event (build
+ * the same {@code resource_change} event, a UUID and a {@code dt} each, serialized alone with Jackson, as the relayer
+ * and MediaWiki do), splitting batches by the same rule (events and bytes caps) and posting them to the same intake,
+ * in the same run. Both sides print how many requests they made. The order alternates between rounds; round 0
+ * warms both paths up and is not counted.
  *
  * <p>Relayer side: the clock starts before the first {@code notifyMulti} (calls of {@code --call} URLs, the host's
  * thread) and stops when {@code flush} returns, i.e. when the intake acknowledged every event. Plain side: the clock
- * starts before building the first batch and stops at the last answer. Each side gets a fresh client (a fresh group)
+ * starts before building the first event and stops at the last answer. Each side gets a fresh client (a fresh group)
  * per round; the intake must have counted exactly every event of each side.
  *
  * <p>Options: {@code --events N} (100000), {@code --rounds R} (5), {@code --batch B} (1000: the relayer's
- * {@code maxBatchEvents} and the plain loop's batch), {@code --call C} (100), {@code --storm K} (0: off; else also
- * run a purge storm where each URL repeats K times, with and without coalescing, when the engine supports it;
+ * {@code maxBatchEvents} and the plain loop's events cap), {@code --batch-bytes S} (4 MiB: {@code maxBatchBytes}
+ * and the plain loop's bytes cap; {@code --batch 1000000} gives MediaWiki's byte-only splitting),
+ * {@code --in-flight K} (1: the relayer's {@code maxInFlightRequests} and the plain client's parallel requests),
+ * {@code --plain-in-flight K} (the plain side's own, e.g. 1 for the sequential loop), {@code --intake-delay-ms D}
+ * (0: the intake's time per request), {@code --call C} (100), {@code --storm K} (0: off; else also run a purge
+ * storm where each URL repeats K times, with and without coalescing, when the engine supports it;
  * {@code --storm-always} runs it without coalescing before then), {@code --out results.json}.
  */
 public final class HttpThroughputHarness {
@@ -55,6 +65,12 @@ public final class HttpThroughputHarness {
     int batch = Bench.intArg(args, "batch", 1000);
     int call = Bench.intArg(args, "call", 100);
     int storm = Bench.intArg(args, "storm", 0);
+    long batchBytes = Bench.intArg(args, "batch-bytes", (int) DEFAULT_BATCH_BYTES);
+    int inFlight = Bench.intArg(args, "in-flight", 1);
+    int plainInFlight = Bench.intArg(args, "plain-in-flight", inFlight);
+    int delayMs = Bench.intArg(args, "intake-delay-ms", 0);
+    Shape relayerShape = new Shape(batch, batchBytes, inFlight);
+    Shape plainShape = new Shape(batch, batchBytes, plainInFlight);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("harness", "http");
     out.put("loadAverageStart", Bench.loadAverage());
@@ -62,17 +78,23 @@ public final class HttpThroughputHarness {
     out.put("events", events);
     out.put("rounds", rounds);
     out.put("batchEvents", batch);
+    out.put("batchBytes", batchBytes);
+    out.put("relayerMaxInFlightRequests", inFlight);
+    out.put("plainParallelRequests", plainInFlight);
+    out.put("intakeDelayMillisPerRequest", delayMs);
     out.put("eventsPerNotifyMulti", call);
     out.put("intake", "CountingIntake (HTTP/1.1 keep-alive, Jackson streaming parse, counts valid events)");
-    out.put("target", 0.8);
+    out.put("target", 0.95);
 
     try (CountingIntake intake = CountingIntake.start()) {
+      intake.answerDelay(Duration.ofMillis(delayMs));
       List<String> urls = PurgeEvents.distinctUrls(events, "Throughput");
       // The warm-up round is at least WARMUP_EVENTS long, so that both paths are compiled (C2) before counting.
       List<String> warmup = events >= WARMUP_EVENTS ? urls : PurgeEvents.distinctUrls(WARMUP_EVENTS, "Warmup");
-      out.put("distinct", compare(intake, urls, batch, call, rounds, null, warmup, true));
+      out.put("distinct", compare(intake, urls, plainShape, relayerShape, call, rounds, null, warmup, true));
       if (storm > 1) {
-        out.put("storm", storm(intake, events, storm, batch, call, rounds, args.containsKey("storm-always")));
+        out.put("storm", storm(intake, events, storm, plainShape, relayerShape, call, rounds,
+            args.containsKey("storm-always")));
       }
     }
     out.put("loadAverageEnd", Bench.loadAverage());
@@ -83,8 +105,9 @@ public final class HttpThroughputHarness {
    * Alternating rounds of plain vs relayer on the same URLs. {@code coalesce}: null leaves the engine's default,
    * else the value of the coalescing key.
    */
-  static Map<String, Object> compare(CountingIntake intake, List<String> urls, int batch, int call, int rounds,
-      Boolean coalesce, List<String> warmupUrls, boolean naiveToo) throws Exception {
+  static Map<String, Object> compare(CountingIntake intake, List<String> urls, Shape plainShape,
+      Shape relayerShape, int call, int rounds, Boolean coalesce, List<String> warmupUrls, boolean naiveToo)
+      throws Exception {
     List<List<Map<String, ?>>> calls = PurgeEvents.calls(urls, call);
     List<List<Map<String, ?>>> warmupCalls = warmupUrls == urls ? calls : PurgeEvents.calls(warmupUrls, call);
     List<Double> plain = new ArrayList<>();
@@ -99,17 +122,17 @@ public final class HttpThroughputHarness {
       Phase r = null;
       for (int side = 0; side < 2; side++) {
         if ((side == 0) == plainFirst) {
-          p = plain(intake, round == 0 ? warmupUrls : urls, batch);
+          p = plain(intake, round == 0 ? warmupUrls : urls, plainShape, true);
         } else {
-          r = round == 0 ? relayer(intake, warmupCalls, warmupUrls.size(), batch, coalesce)
-              : relayer(intake, calls, urls.size(), batch, coalesce);
+          r = round == 0 ? relayer(intake, warmupCalls, warmupUrls.size(), relayerShape, coalesce)
+              : relayer(intake, calls, urls.size(), relayerShape, coalesce);
         }
         System.gc(); // the other side starts on a clean heap
       }
       verified &= p.verified && r.verified;
-      System.out.printf("round %d (%s first): plain OkHttp %s, relayer %s: %.2fx%s%n", round,
-          plainFirst ? "plain" : "relayer", Bench.rate(p.rate), Bench.rate(r.rate), r.rate / p.rate,
-          round == 0 ? " (warm-up, not counted)" : "");
+      System.out.printf("round %d (%s first): plain OkHttp %s (%d requests), relayer %s (%d requests): %.2fx%s%n",
+          round, plainFirst ? "plain" : "relayer", Bench.rate(p.rate), p.requests, Bench.rate(r.rate), r.requests,
+          r.rate / p.rate, round == 0 ? " (warm-up, not counted)" : "");
       if (round > 0) {
         plain.add(p.rate);
         relayed.add(r.rate);
@@ -136,7 +159,7 @@ public final class HttpThroughputHarness {
     m.put("relayerEventsPerSecond", relayed);
     if (naiveToo) {
       // Once per run: a naive plain loop, OkHttp's default sockets (Nagle on), for the record.
-      Phase naive = plain(intake, urls, batch, false);
+      Phase naive = plain(intake, urls, plainShape, false);
       verified &= naive.verified;
       m.put("plainDefaultSocketsEventsPerSecond", naive.rate);
       System.out.printf("plain OkHttp with its default sockets (Nagle's algorithm on): %s%n", Bench.rate(naive.rate));
@@ -149,6 +172,15 @@ public final class HttpThroughputHarness {
         verified);
     return m;
   }
+
+  /** The relayer's default {@code maxBatchBytes}: 4 MiB, EventGate's body limit. */
+  static final long DEFAULT_BATCH_BYTES = 4L << 20;
+
+  /**
+   * How one side splits and sends: at most {@code events} events and {@code bytes} bytes per batch, {@code parallel}
+   * requests at once.
+   */
+  record Shape(int events, long bytes, int parallel) {}
 
   /** The result of one side of one round. */
   record Phase(String side, long events, double seconds, double rate, long received, long requests, long minBatch,
@@ -169,16 +201,20 @@ public final class HttpThroughputHarness {
     }
   }
 
-  /** A plain OkHttp loop: build a batch (UUID + dt each, Jackson), POST it, check 201; repeat. */
+  /** A plain OkHttp loop with the relayer's default batch bytes, one request at a time. */
   static Phase plain(CountingIntake intake, List<String> urls, int batch) throws IOException {
-    return plain(intake, urls, batch, true);
+    return plain(intake, urls, new Shape(batch, DEFAULT_BATCH_BYTES, 1), true);
   }
 
   /**
+   * A plain OkHttp client doing per event what the relayer does (build the event, a UUID and a {@code dt} each,
+   * serialize it alone with Jackson), splitting batches by the engine's rule (at most {@code shape.events} events
+   * and {@code shape.bytes} bytes of {@code [e1,e2,...]}) and posting them {@code shape.parallel} at a time.
+   *
    * @param noDelay TCP_NODELAY as the relayer's transport sets it (the like-for-like baseline); false: OkHttp's
    *     default sockets, with Nagle's algorithm on
    */
-  static Phase plain(CountingIntake intake, List<String> urls, int batch, boolean noDelay) throws IOException {
+  static Phase plain(CountingIntake intake, List<String> urls, Shape shape, boolean noDelay) throws IOException {
     intake.reset();
     // As the relayer's HttpTransport configures its client (one client, HTTP/1.1, no silent retries, TCP_NODELAY).
     OkHttpClient.Builder builder = new OkHttpClient.Builder();
@@ -193,27 +229,31 @@ public final class HttpThroughputHarness {
         .followRedirects(false)
         .retryOnConnectionFailure(false)
         .protocols(List.of(Protocol.HTTP_1_1))
-        .connectionPool(new ConnectionPool(2, 4, TimeUnit.SECONDS))
+        .connectionPool(new ConnectionPool(Math.max(2, shape.parallel), 4, TimeUnit.SECONDS))
         .build();
+    client.dispatcher().setMaxRequestsPerHost(shape.parallel);
     String url = intake.url().toString();
-    long failures = 0;
+    AtomicLong failures = new AtomicLong();
+    Semaphore slots = new Semaphore(shape.parallel);
     Bench.settle();
     long start = System.nanoTime();
     try {
-      for (int from = 0; from < urls.size(); from += batch) {
-        long now = System.currentTimeMillis();
-        List<Map<String, Object>> events = new ArrayList<>(batch);
-        for (String u : urls.subList(from, Math.min(urls.size(), from + batch))) {
-          events.add(PurgeEvents.build(u, now));
+      List<byte[]> events = new ArrayList<>();
+      long bytes = 2;
+      for (String u : urls) {
+        byte[] json = MAPPER.writeValueAsBytes(PurgeEvents.build(u, System.currentTimeMillis()));
+        if (!events.isEmpty() && (events.size() >= shape.events || bytes + 1 + json.length > shape.bytes)) {
+          post(client, url, events, bytes, slots, failures, shape.parallel);
+          events = new ArrayList<>();
+          bytes = 2;
         }
-        byte[] body = MAPPER.writeValueAsBytes(events);
-        Request request = new Request.Builder().url(url).post(RequestBody.create(body, JSON_TYPE)).build();
-        try (Response response = client.newCall(request).execute()) {
-          if (response.code() != 201) {
-            failures++;
-          }
-        }
+        bytes += json.length + (events.isEmpty() ? 0 : 1);
+        events.add(json);
       }
+      if (!events.isEmpty()) {
+        post(client, url, events, bytes, slots, failures, shape.parallel);
+      }
+      slots.acquireUninterruptibly(shape.parallel); // every answer taken
     } finally {
       client.dispatcher().executorService().shutdown();
       client.connectionPool().evictAll();
@@ -222,16 +262,64 @@ public final class HttpThroughputHarness {
     double seconds = (end - start) / 1e9;
     long received = intake.events();
     Map<String, Object> extra = new LinkedHashMap<>();
-    extra.put("non201", failures);
+    extra.put("non201", failures.get());
+    extra.put("parallelRequests", shape.parallel);
     extra.put("firstAnswerAfterSeconds", (intake.firstAnswerNanos() - start) / 1e9);
     extra.put("lastAnswerAfterSeconds", (intake.lastAnswerNanos() - start) / 1e9);
-    boolean ok = failures == 0 && received == urls.size() && intake.invalid() == 0;
+    boolean ok = failures.get() == 0 && received == urls.size() && intake.invalid() == 0;
     return new Phase("plain", urls.size(), seconds, urls.size() / seconds, received, intake.requests(),
         intake.minBatch(), intake.maxBatch(), intake.invalid(), ok, extra);
   }
 
+  /** POSTs {@code [e1,e2,...]}: on this thread when one at a time, else queued once a slot is free. */
+  private static void post(OkHttpClient client, String url, List<byte[]> events, long bytes, Semaphore slots,
+      AtomicLong failures, int parallel) throws IOException {
+    byte[] body = new byte[(int) bytes];
+    body[0] = '[';
+    int at = 1;
+    for (int i = 0; i < events.size(); i++) {
+      if (i > 0) {
+        body[at++] = ',';
+      }
+      byte[] e = events.get(i);
+      System.arraycopy(e, 0, body, at, e.length);
+      at += e.length;
+    }
+    body[at] = ']';
+    Call call = client.newCall(new Request.Builder().url(url).post(RequestBody.create(body, JSON_TYPE)).build());
+    slots.acquireUninterruptibly();
+    if (parallel == 1) {
+      try (Response response = call.execute()) {
+        if (response.code() != 201) {
+          failures.incrementAndGet();
+        }
+      } finally {
+        slots.release();
+      }
+      return;
+    }
+    call.enqueue(new Callback() {
+      @Override
+      public void onResponse(Call c, Response response) {
+        try (response) {
+          if (response.code() != 201) {
+            failures.incrementAndGet();
+          }
+        } finally {
+          slots.release();
+        }
+      }
+
+      @Override
+      public void onFailure(Call c, IOException e) {
+        failures.incrementAndGet();
+        slots.release();
+      }
+    });
+  }
+
   /** The relayer: notifyMulti every call on this thread, then flush; the intake must count every event sent. */
-  static Phase relayer(CountingIntake intake, List<List<Map<String, ?>>> calls, int total, int batch,
+  static Phase relayer(CountingIntake intake, List<List<Map<String, ?>>> calls, int total, Shape shape,
       Boolean coalesce) {
     intake.reset();
     Map<String, Object> service = new LinkedHashMap<>();
@@ -240,7 +328,9 @@ public final class HttpThroughputHarness {
     service.put("timeout", "10s");
     service.put("queueCapacity", Math.max(total, 1000));
     service.put("queueBytes", "2GiB");
-    service.put("maxBatchEvents", batch);
+    service.put("maxBatchEvents", shape.events);
+    service.put("maxBatchBytes", shape.bytes);
+    service.put("maxInFlightRequests", shape.parallel);
     if (coalesce != null) {
       service.put(Bench.COALESCE_KEY, coalesce);
     }
@@ -297,8 +387,8 @@ public final class HttpThroughputHarness {
   }
 
   /** The purge-storm workload: each URL repeats {@code repeat} times; with and without coalescing if supported. */
-  static Map<String, Object> storm(CountingIntake intake, int events, int repeat, int batch, int call, int rounds,
-      boolean always) throws Exception {
+  static Map<String, Object> storm(CountingIntake intake, int events, int repeat, Shape plainShape,
+      Shape relayerShape, int call, int rounds, boolean always) throws Exception {
     Map<String, Object> m = new LinkedHashMap<>();
     List<String> urls = PurgeEvents.stormUrls(events, repeat, call, "Storm");
     List<String> warmup = events >= WARMUP_EVENTS ? urls
@@ -316,13 +406,13 @@ public final class HttpThroughputHarness {
       }
       System.out.println("purge storm: the engine has no '" + Bench.COALESCE_KEY + "' key yet; measuring the storm "
           + "without coalescing only");
-      m.put("default", compare(intake, urls, batch, call, rounds, null, warmup, false));
+      m.put("default", compare(intake, urls, plainShape, relayerShape, call, rounds, null, warmup, false));
       return m;
     }
     System.out.println("purge storm, coalescing off:");
-    m.put("coalesceOff", compare(intake, urls, batch, call, rounds, false, warmup, false));
+    m.put("coalesceOff", compare(intake, urls, plainShape, relayerShape, call, rounds, false, warmup, false));
     System.out.println("purge storm, coalescing on:");
-    m.put("coalesceOn", compare(intake, urls, batch, call, rounds, true, warmup, false));
+    m.put("coalesceOn", compare(intake, urls, plainShape, relayerShape, call, rounds, true, warmup, false));
     return m;
   }
 }

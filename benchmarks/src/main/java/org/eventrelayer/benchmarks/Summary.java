@@ -47,23 +47,24 @@ final class Summary {
 
     sb.append("**End-to-end throughput** (median of the counted rounds, order alternating; every event counted at "
         + "the destination):\n\n");
-    sb.append("| transport | plain client | relayer | ratio (median of round ratios) | target | verified |\n");
-    sb.append("|---|---:|---:|---:|---:|---|\n");
+    sb.append("| transport | plain client | relayer | ratio (median of round ratios) | A/B pairs | requests plain / "
+        + "relayer | target | verified |\n");
+    sb.append("|---|---:|---:|---:|---|---|---:|---|\n");
     for (String side : List.of("http", "kafka")) {
       Map<String, Object> d = comparison(results, side);
-      String label = side.equals("http") ? "HTTP: relayer `type: http` vs a plain OkHttp loop, batches of 1000, "
-          + "same intake" : "Kafka: relayer `type: kafka` vs a plain KafkaProducer, same settings and broker";
+      Map<String, Object> raw = (Map<String, Object>) results.get(side);
+      String label = side.equals("http") ? httpLabel(raw)
+          : "Kafka: relayer `type: kafka` vs a plain KafkaProducer, same settings and broker";
       if (d == null) {
-        Map<String, Object> raw = (Map<String, Object>) results.get(side);
-        sb.append("| ").append(label).append(" | – | – | – | – | not run: ")
+        sb.append("| ").append(label).append(" | – | – | – | – | – | – | not run: ")
             .append(raw == null ? "?" : raw.get("skipped")).append(" |\n");
         continue;
       }
-      Map<String, Object> raw = (Map<String, Object>) results.get(side);
       sb.append("| ").append(label).append(" | ").append(rate(d.get("plainEventsPerSecondMedian"))).append(" | ")
           .append(rate(d.get("relayerEventsPerSecondMedian"))).append(" | ")
           .append(String.format(Locale.ROOT, "**%.2fx** (%.2fx)", d.get("ratioOfMedians"),
               d.get("medianOfRoundRatios")))
+          .append(" | ").append(pairs(d)).append(" | ").append(requests(d))
           .append(" | ≥ ").append(raw.get("target")).append("x | ")
           .append(Boolean.TRUE.equals(d.get("verified")) ? "yes" : "**NO**").append(" |\n");
     }
@@ -136,6 +137,45 @@ final class Summary {
       return (Map<String, Object>) d;
     }
     return null;
+  }
+
+  /** The HTTP row's label, with the batches and requests at once both sides used. */
+  static String httpLabel(Map<String, Object> setup) {
+    String label = "HTTP: relayer `type: http` vs a plain OkHttp client, same batches";
+    if (setup == null || setup.get("batchEvents") == null) {
+      return label + ", same intake";
+    }
+    return label + " (" + setup.get("batchEvents") + " events / " + setup.get("batchBytes") + " bytes at most, "
+        + setup.get("relayerMaxInFlightRequests") + " vs " + setup.get("plainParallelRequests")
+        + " request(s) at once), same intake";
+  }
+
+  /** The counted rounds' ratios, relayer over plain, in run order: {@code 0.97 / 1.02 / 0.95}. */
+  @SuppressWarnings("unchecked")
+  static String pairs(Map<String, Object> comparison) {
+    List<String> out = new ArrayList<>();
+    for (Map<String, Object> r : (List<Map<String, Object>>) comparison.getOrDefault("rounds", List.of())) {
+      if (!Boolean.TRUE.equals(r.get("warmup")) && r.get("ratio") instanceof Number n) {
+        out.add(String.format(Locale.ROOT, "%.2f", n.doubleValue()));
+      }
+    }
+    return out.isEmpty() ? "–" : String.join(" / ", out);
+  }
+
+  /** Requests of each side in the last counted round (HTTP: counted by the intake; Kafka: the producer's own). */
+  @SuppressWarnings("unchecked")
+  static String requests(Map<String, Object> comparison) {
+    List<Map<String, Object>> rounds = (List<Map<String, Object>>) comparison.getOrDefault("rounds", List.of());
+    if (rounds.isEmpty()) {
+      return "–";
+    }
+    Map<String, Object> last = rounds.get(rounds.size() - 1);
+    return count((Map<String, Object>) last.get("plain")) + " / " + count((Map<String, Object>) last.get("relayer"));
+  }
+
+  private static String count(Map<String, Object> side) {
+    Object n = side == null ? null : side.getOrDefault("intakeRequests", side.get("requests"));
+    return n instanceof Number v ? String.format(Locale.ROOT, "%,d", v.longValue()) : "?";
   }
 
   @SuppressWarnings("unchecked")

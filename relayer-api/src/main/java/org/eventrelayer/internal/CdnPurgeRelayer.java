@@ -1,15 +1,12 @@
 package org.eventrelayer.internal;
 
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.eventrelayer.Refusal;
 import org.eventrelayer.RefusalReason;
 import org.eventrelayer.spi.DeliveryTracker;
@@ -25,8 +22,6 @@ final class CdnPurgeRelayer extends ServiceRelayer {
 
   static final String SCHEMA = "/resource_change/1.0.0";
   static final long MAX_EPOCH_MILLIS = Instant.parse("9999-12-31T23:59:59.999Z").toEpochMilli();
-  private static final DateTimeFormatter DT =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   private final String channel;
   private final String stream;
@@ -166,8 +161,8 @@ final class CdnPurgeRelayer extends ServiceRelayer {
     public Map<String, Object> build() {
       Map<String, Object> meta = new LinkedHashMap<>(8);
       meta.put("uri", url);
-      meta.put("id", UUID.randomUUID().toString());
-      meta.put("dt", DT.format(Instant.ofEpochMilli(millis)));
+      meta.put("id", RandomUuids.next());
+      meta.put("dt", IsoMillis.format(millis));
       meta.put("domain", relayer.domain != null ? relayer.domain : UrlCheck.host(url));
       meta.put("stream", relayer.stream);
       if (requestId != null) {

@@ -149,6 +149,13 @@ final class SendLoop {
   private boolean step() throws IOException {
     long now = clock.nanoTime();
     if (!flights.isEmpty() && !mayLaunchAnother(now)) {
+      if (maxInFlight > 1 && flights.size() >= maxInFlight && pending.isEmpty() && policy.isClosed()
+          && notBeforeNanos - now <= 0 && !ctx.closing && (carry != null || !ctx.queue.isEmpty())) {
+        // Every slot is taken while all goes well: build the next batch while the answers travel, so that it
+        // leaves as soon as the oldest is answered instead of after its building.
+        assemble(now);
+        spool.checkpoint();
+      }
       completeOldest();
       return true;
     }

@@ -35,6 +35,9 @@ import org.eventrelayer.spi.ServiceContext;
  * <tr><td>{@code maxResponseBytes}</td><td>{@code 1MiB}</td><td>most bytes read of any answer; a 207 or 500 whose
  *     body is longer is unreadable (its events are resent once, in halves, until the answers fit), a longer 400
  *     dead-letters the batch</td></tr>
+ * <tr><td>{@code maxInFlightRequests}</td><td>{@code 4}</td><td>batches outstanding at once (1 to 64), each on its
+ *     own pooled connection, each answer mapped to its own batch; more are begun only while all goes well (no
+ *     failure being retried, breaker closed, no {@code Retry-After}); 1 sends one batch at a time</td></tr>
  * </table>
  *
  * <p>Redirects are never followed (a redirect is reported as a failure naming its target). How each answer maps

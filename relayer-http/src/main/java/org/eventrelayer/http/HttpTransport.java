@@ -8,10 +8,19 @@ import java.net.UnknownHostException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLException;
 import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.Dispatcher;
 import okhttp3.ConnectionPool;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -25,7 +34,7 @@ import okio.BufferedSource;
 import org.eventrelayer.core.Batch;
 import org.eventrelayer.core.BatchEvent;
 import org.eventrelayer.core.SendResult;
-import org.eventrelayer.core.SynchronousTransport;
+import org.eventrelayer.core.Transport;
 import org.eventrelayer.spi.Config;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,8 +43,10 @@ import org.slf4j.LoggerFactory;
  * POSTs each batch as one compact JSON array to an EventGate-style intake with OkHttp, and maps the answer to
  * per-event outcomes with {@link ResponseMapper}.
  *
- * <p>One {@link OkHttpClient} per service, HTTP/1.1 only, no redirects followed, no silent OkHttp retries (the
- * engine owns retrying, so one {@link #send} is exactly one attempt), every response closed on every path, and
+ * <p>Up to {@code maxInFlightRequests} batches are outstanding at once ({@link #maxInFlightBatches()}), each an
+ * asynchronous call on its own pooled connection whose answer is mapped to that batch alone; with 1, each batch is
+ * sent and answered on the worker. One {@link OkHttpClient} per service, HTTP/1.1 only, no redirects followed, no
+ * silent OkHttp retries (the engine owns retrying, so one {@link #begin} is exactly one attempt), every response closed on every path, and
  * any body read bounded by {@code maxResponseBytes}. {@link #close()} evicts the pool and stops the client's
  * threads. Header values (tokens) are never logged and never appear in reasons or exception messages.
  *
@@ -44,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * (TLS), {@link UnknownHostException}, {@link InterruptedIOException} (cancelled while closing), or a plain
  * {@link IOException} (reset, truncated answer); the engine retries the batch and counts a breaker failure.
  */
-final class HttpTransport implements SynchronousTransport {
+final class HttpTransport implements Transport {
 
   private static final Logger log = LoggerFactory.getLogger(HttpTransport.class);
 
@@ -52,6 +63,8 @@ final class HttpTransport implements SynchronousTransport {
   /** Below Node's default 5 s keep-alive (EventGate), so we rarely reuse a connection the server is closing. */
   static final long KEEP_ALIVE_MILLIS = 4_000;
   static final int MAX_IDLE_CONNECTIONS = 2;
+  /** How long past {@code timeout} a flight waits for a call OkHttp should have ended by then. */
+  static final long AWAIT_GRACE_MILLIS = 5_000;
 
   private final String service;
   private final HttpSettings settings;
@@ -60,7 +73,6 @@ final class HttpTransport implements SynchronousTransport {
   private final ResponseMapper mapper;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile boolean cancelled;
-  private volatile Call inFlight;
 
   HttpTransport(String service, HttpSettings settings) {
     this.service = service;
@@ -75,26 +87,53 @@ final class HttpTransport implements SynchronousTransport {
         .followSslRedirects(false)
         .retryOnConnectionFailure(false)
         .socketFactory(new NoDelaySocketFactory())
-        .protocols(List.of(Protocol.HTTP_1_1));
+        .protocols(List.of(Protocol.HTTP_1_1))
+        .dispatcher(dispatcher(service, settings.maxInFlightRequests));
+    int idle = Math.max(MAX_IDLE_CONNECTIONS, settings.maxInFlightRequests);
     if (settings.sslSocketFactory != null) {
       builder.sslSocketFactory(settings.sslSocketFactory, settings.trustManager);
     }
     PrivateTaskRunner runner;
     try {
-      runner = PrivateTaskRunner.install(builder, threadName(service), MAX_IDLE_CONNECTIONS, KEEP_ALIVE_MILLIS);
+      runner = PrivateTaskRunner.install(builder, threadName(service), idle, KEEP_ALIVE_MILLIS);
     } catch (LinkageError e) {
       log.debug("eventrelayer http service '{}': OkHttp has no private task runner hook ({}); using its shared one",
           service, e.toString());
-      builder.connectionPool(new ConnectionPool(MAX_IDLE_CONNECTIONS, KEEP_ALIVE_MILLIS, TimeUnit.MILLISECONDS));
+      builder.connectionPool(new ConnectionPool(idle, KEEP_ALIVE_MILLIS, TimeUnit.MILLISECONDS));
       runner = null;
     }
     this.taskRunner = runner;
     this.client = builder.build();
     log.debug("eventrelayer http service '{}': POST {}{} (timeout {}, connectTimeout {}, readTimeout {}, "
-            + "maxResponseBytes {}, extra headers {}, {} trust)", service, settings.shownUrl,
+            + "maxResponseBytes {}, maxInFlightRequests {}, extra headers {}, {} trust)", service, settings.shownUrl,
         settings.hasty ? "?hasty=true" : "", HttpSettings.human(settings.timeout),
         HttpSettings.human(settings.connectTimeout), HttpSettings.human(settings.readTimeout),
-        settings.maxResponseBytes, settings.headerNames(), settings.sslSocketFactory == null ? "JVM" : "custom");
+        settings.maxResponseBytes, settings.maxInFlightRequests, settings.headerNames(), settings.sslSocketFactory == null ? "JVM" : "custom");
+  }
+
+  /**
+   * A dispatcher running at most {@code maxInFlight} calls, all to the one intake, on named daemon threads that
+   * end when idle and that {@link #close()} stops.
+   */
+  private static Dispatcher dispatcher(String service, int maxInFlight) {
+    AtomicInteger seq = new AtomicInteger();
+    ThreadPoolExecutor executor = new ThreadPoolExecutor(maxInFlight, maxInFlight, KEEP_ALIVE_MILLIS,
+        TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, threadName(service) + "-call-" + seq.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    executor.allowCoreThreadTimeOut(true);
+    Dispatcher dispatcher = new Dispatcher(executor);
+    dispatcher.setMaxRequests(maxInFlight);
+    dispatcher.setMaxRequestsPerHost(maxInFlight);
+    return dispatcher;
+  }
+
+  /** At most {@code maxInFlightRequests} batches at once; the engine begins more only while all goes well. */
+  @Override
+  public int maxInFlightBatches() {
+    return settings.maxInFlightRequests;
   }
 
   /**
@@ -107,12 +146,15 @@ final class HttpTransport implements SynchronousTransport {
   }
 
   /**
-   * POSTs the batch and maps the answer; one call is exactly one HTTP exchange, bounded by {@code timeout}.
+   * Starts POSTing the batch. With {@code maxInFlightRequests} 1 the exchange runs here, on the worker, and the
+   * flight is already answered; otherwise the call is queued on the client's dispatcher (at most
+   * {@code maxInFlightRequests} running, each on its own pooled connection) and the flight's {@code await} takes
+   * this batch's own answer. Either way one batch is exactly one HTTP exchange, bounded by {@code timeout}.
    *
-   * @throws IOException (with a short, secret-free message) when the exchange itself fails
+   * @throws IOException (with a short, secret-free message) when the transport is closed or closing
    */
   @Override
-  public SendResult send(Batch batch) throws IOException {
+  public HttpFlight begin(Batch batch) throws IOException {
     if (closed.get()) {
       throw new IOException("transport closed");
     }
@@ -120,32 +162,120 @@ final class HttpTransport implements SynchronousTransport {
       throw new InterruptedIOException("canceled: service closing");
     }
     if (batch.size() == 0) {
-      return SendResult.delivered();
+      SendResult delivered = SendResult.delivered();
+      return () -> delivered;
     }
-    Request request = new Request.Builder()
+    Call call = client.newCall(new Request.Builder()
         .url(settings.url)
         .headers(settings.headers)
         .post(new BatchBody(batch.events()))
-        .build();
-    Call call = client.newCall(request);
-    inFlight = call;
+        .build());
+    if (settings.maxInFlightRequests == 1) {
+      SendResult result = exchange(batch, call);
+      return () -> result;
+    }
+    PendingAnswer pending = new PendingAnswer();
+    call.enqueue(pending);
+    if (cancelled) { // cancel() ran between the check above and enqueue: it may have missed this call
+      call.cancel();
+    }
+    return () -> map(batch, pending.await(call));
+  }
+
+  /**
+   * Sends one batch and waits for its answer; {@link #begin} and its flight's {@code await} in one call.
+   *
+   * @throws IOException (with a short, secret-free message) when the exchange itself fails
+   */
+  SendResult send(Batch batch) throws IOException {
+    try {
+      return begin(batch).await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted: service closing");
+    }
+  }
+
+  /** A flight whose failures are those of an HTTP exchange. */
+  @FunctionalInterface
+  interface HttpFlight extends Flight {
+    @Override
+    SendResult await() throws IOException, InterruptedException;
+  }
+
+  /** Runs {@code call} on this thread and maps its answer. */
+  private SendResult exchange(Batch batch, Call call) throws IOException {
     if (cancelled) {
       call.cancel();
     }
     try (Response response = call.execute()) {
-      int code = response.code();
-      byte[] body = null;
-      boolean tooLarge = false;
-      if (ResponseMapper.needsBody(code)) {
-        body = readBounded(response.body(), settings.maxResponseBytes);
-        tooLarge = body == null;
-      }
-      return mapper.map(batch, new ResponseMapper.Answer(code, response.message(), response.header("Retry-After"),
-          response.header("Location"), body, tooLarge), Instant.now());
+      return map(batch, answer(response));
     } catch (IOException e) {
       throw failure(e);
-    } finally {
-      inFlight = null;
+    }
+  }
+
+  private SendResult map(Batch batch, ResponseMapper.Answer answer) {
+    return mapper.map(batch, answer, Instant.now());
+  }
+
+  /** What the mapper needs of a response, its body read (bounded) only when the status calls for it. */
+  private ResponseMapper.Answer answer(Response response) throws IOException {
+    int code = response.code();
+    byte[] body = null;
+    boolean tooLarge = false;
+    if (ResponseMapper.needsBody(code)) {
+      body = readBounded(response.body(), settings.maxResponseBytes);
+      tooLarge = body == null;
+    }
+    return new ResponseMapper.Answer(code, response.message(), response.header("Retry-After"),
+        response.header("Location"), body, tooLarge);
+  }
+
+  /**
+   * The answer of one queued call: OkHttp's dispatcher thread reads it (bounded) and closes the response; the
+   * worker waits for it in {@link #await}. Mapping stays on the worker, so the mapper is never shared.
+   */
+  private final class PendingAnswer implements Callback {
+    private final CompletableFuture<ResponseMapper.Answer> answer = new CompletableFuture<>();
+
+    @Override
+    public void onResponse(Call call, Response response) {
+      try (response) {
+        answer.complete(answer(response));
+      } catch (IOException | RuntimeException e) {
+        answer.completeExceptionally(e);
+      }
+    }
+
+    @Override
+    public void onFailure(Call call, IOException e) {
+      answer.completeExceptionally(e);
+    }
+
+    /**
+     * Waits for the answer. OkHttp's whole-call {@code timeout} ends every call, so this waits at most that long;
+     * the extra grace only guards against a dispatcher that never ran the call (shut down while closing).
+     */
+    ResponseMapper.Answer await(Call call) throws IOException, InterruptedException {
+      try {
+        return answer.get(settings.timeout.toMillis() + AWAIT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        call.cancel();
+        throw e;
+      } catch (TimeoutException e) {
+        call.cancel();
+        throw failure(new InterruptedIOException("timeout"));
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof IOException io) {
+          throw failure(io);
+        }
+        if (cause instanceof RuntimeException re) {
+          throw re;
+        }
+        throw new IOException("exchange failed: " + cause, cause);
+      }
     }
   }
 
@@ -167,16 +297,13 @@ final class HttpTransport implements SynchronousTransport {
   }
 
   /**
-   * Aborts the send in flight, if any, and makes every later send fail at once. The engine calls it from another
+   * Aborts every exchange in flight, if any, and makes every later send fail at once. The engine calls it from another
    * thread when {@code close} runs out of time on a hung endpoint.
    */
   @Override
   public void cancel() {
     cancelled = true;
-    Call call = inFlight;
-    if (call != null) {
-      call.cancel();
-    }
+    client.dispatcher().cancelAll(); // the running synchronous call, and every queued or running async one
   }
 
   /** Cancels anything in flight, evicts the connection pool and stops every OkHttp thread of this client. */
@@ -188,11 +315,22 @@ final class HttpTransport implements SynchronousTransport {
     cancel();
     client.dispatcher().cancelAll();
     client.connectionPool().evictAll();
-    client.dispatcher().executorService().shutdownNow();
+    ExecutorService calls = client.dispatcher().executorService();
+    calls.shutdownNow();
+    awaitEnd(calls);
     if (taskRunner != null) {
       taskRunner.shutdown();
     }
     log.debug("eventrelayer http service '{}': transport closed", service);
+  }
+
+  /** Waits briefly for the call threads to end, so none is left right after close; keeps an interrupt. */
+  private static void awaitEnd(ExecutorService calls) {
+    try {
+      calls.awaitTermination(1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** A short, secret-free exception for a failed exchange, keeping the standard type and the cause. */

@@ -139,8 +139,9 @@ class HttpDeliveryTest {
 
   @Test
   void notifyMultiReturnsWhileTheIntakeIsProvablyStuck() throws Exception {
-    // A timeout far beyond the test's own: the stuck exchange cannot end by itself while the test runs.
-    EventRelayerGroup group = group(gate.serviceConfig("timeout", "1h"));
+    // A timeout far beyond the test's own: the stuck exchange cannot end by itself while the test runs. One request
+    // at a time, so that the one held request is all the intake can have seen.
+    EventRelayerGroup group = group(gate.serviceConfig("timeout", "1h", "maxInFlightRequests", "1"));
     EventRelayer purges = group.getRelayer(CHANNEL);
     EventGateIntake.Hold hang = gate.hold();
     assertThat(purges.notify(CHANNEL, Map.of("url", "https://en.example.org/wiki/First")).accepted()).isEqualTo(1);

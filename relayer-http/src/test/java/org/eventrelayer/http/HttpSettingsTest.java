@@ -36,10 +36,20 @@ class HttpSettingsTest {
     assertThat(s.readTimeout).isEqualTo(Duration.ofSeconds(10));
     assertThat(s.hasty).isFalse();
     assertThat(s.maxResponseBytes).isEqualTo(1024 * 1024);
+    assertThat(s.maxInFlightRequests).isEqualTo(HttpSettings.DEFAULT_MAX_IN_FLIGHT_REQUESTS);
     assertThat(s.sslSocketFactory).isNull();
     assertThat(s.url.toString()).isEqualTo(URL);
     assertThat(s.headers.get("User-Agent")).isEqualTo("eventrelayer-http");
     assertThat(c.unusedKeys()).isEmpty();
+  }
+
+  @Test
+  void maxInFlightRequestsIsBoundedAndNamedWhenWrong() {
+    assertThat(HttpSettings.from(config(URL, "maxInFlightRequests", "1")).maxInFlightRequests).isEqualTo(1);
+    assertThat(HttpSettings.from(config(URL, "maxInFlightRequests", "64")).maxInFlightRequests).isEqualTo(64);
+    assertThat(fails(config(URL, "maxInFlightRequests", "0")).key()).isEqualTo("eventServices.test.maxInFlightRequests");
+    assertThat(fails(config(URL, "maxInFlightRequests", "65")).key()).isEqualTo("eventServices.test.maxInFlightRequests");
+    assertThat(fails(config(URL, "maxInFlightRequests", "many")).key()).isEqualTo("eventServices.test.maxInFlightRequests");
   }
 
   @Test

@@ -224,7 +224,7 @@ class HttpTransportFaultTest {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(Thread::isAlive)
         .map(Thread::getName)
-        .filter(n -> n.startsWith("OkHttp") || n.equals(HttpTransport.threadName(service)))
+        .filter(n -> n.startsWith("OkHttp") || n.startsWith(HttpTransport.threadName(service)))
         .toList();
   }
 
