@@ -9,7 +9,7 @@ import org.slf4j.Logger;
 /**
  * Logs a repeated condition at most once per interval per key, saying how many occurrences it held back. Keeps a
  * failing endpoint from flooding the host's log while still making every failure visible. Public for the library's own
- * modules (relayer-jobs); not part of the API.
+ * modules (relayer-jobs, the spool, the purger); not part of the API.
  */
 public final class RateLimitedLogger {
 

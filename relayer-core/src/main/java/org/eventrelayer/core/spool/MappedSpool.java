@@ -9,6 +9,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import org.eventrelayer.core.RateLimitedLogger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +54,7 @@ public final class MappedSpool implements AutoCloseable {
   private final RecoveryReport recovery;
   private final FinalRanges finals;
   private final LongAdder[] refused = new LongAdder[Refusal.values().length];
-  private final LogThrottle rateLimited = new LogThrottle(log, Duration.ofSeconds(30));
+  private final RateLimitedLogger rateLimited = new RateLimitedLogger(log, Duration.ofSeconds(30));
   private final SpoolReader reader;
   private final Thread preparer;
   private final int spareTarget;
