@@ -118,6 +118,7 @@ public final class Bench {
    * Whether the engine knows {@code key} (e.g. the coalescing switch, which is being added): builds and closes a
    * group with the key on an HTTP service whose URL is never called (nothing is notified).
    */
+  @SuppressWarnings("try") // building the group is the probe; it is only closed
   public static boolean engineSupports(String key, Object value) {
     Map<String, Object> service = new LinkedHashMap<>();
     service.put("type", "http");

@@ -127,6 +127,7 @@ public final class PurgeCommand implements Callable<Integer> {
     }
   }
 
+  @SuppressWarnings("try") // the progress display is a scope: it shows progress until closed, never referenced
   private int relay(EventRelayerGroup group, UrlReader reader, FailedUrls failed, long deadline) throws IOException {
     PurgeCounters counters = new PurgeCounters();
     PurgePump pump = new PurgePump(group.getRelayer(channel), channel, WINDOW, dryRun,

@@ -48,6 +48,9 @@ public abstract class EventServiceContractTest {
   /** Scheduling slack over a close deadline on a loaded machine. */
   private static final Duration CLOSE_SLACK = Duration.ofMillis(250);
 
+  /** For subclasses, one per transport. */
+  protected EventServiceContractTest() {}
+
   /** A real destination on loopback that the contract can inspect, stop and start again at the same address. */
   protected interface Intake {
 

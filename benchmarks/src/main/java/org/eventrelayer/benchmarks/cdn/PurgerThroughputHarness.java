@@ -38,6 +38,7 @@ public final class PurgerThroughputHarness {
 
   private PurgerThroughputHarness() {}
 
+  @SuppressWarnings("try") // LocalVarnish.close() may throw InterruptedException: main lets it end the run
   public static void main(String[] argv) throws Exception {
     Bench.quietLogs();
     Map<String, String> args = Bench.args(argv);

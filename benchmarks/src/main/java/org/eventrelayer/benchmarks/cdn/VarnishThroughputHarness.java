@@ -34,6 +34,7 @@ public final class VarnishThroughputHarness {
 
   private VarnishThroughputHarness() {}
 
+  @SuppressWarnings("try") // LocalVarnish.close() may throw InterruptedException: main lets it end the run
   public static void main(String[] argv) throws Exception {
     Bench.quietLogs();
     Map<String, String> args = Bench.args(argv);
