@@ -174,12 +174,12 @@ final class HttpTransport implements Transport {
       SendResult result = exchange(batch, call);
       return () -> result;
     }
-    PendingAnswer pending = new PendingAnswer();
+    PendingAnswer pending = new PendingAnswer(batch, call);
     call.enqueue(pending);
     if (cancelled) { // cancel() ran between the check above and enqueue: it may have missed this call
       call.cancel();
     }
-    return () -> map(batch, pending.await(call));
+    return pending;
   }
 
   /**
@@ -233,11 +233,21 @@ final class HttpTransport implements Transport {
   }
 
   /**
-   * The answer of one queued call: OkHttp's dispatcher thread reads it (bounded) and closes the response; the
-   * worker waits for it in {@link #await}. Mapping stays on the worker, so the mapper is never shared.
+   * The flight of one queued call: OkHttp's dispatcher thread reads the answer (bounded), closes the response and
+   * signals the engine ({@link #whenDone}); the worker then takes it in {@link #await}. Mapping stays on the worker,
+   * so the mapper is never shared. OkHttp's whole-call {@code timeout} ends every call; the answer also gives up
+   * {@code AWAIT_GRACE_MILLIS} later, should a dispatcher shut down while closing never run the call.
    */
-  private final class PendingAnswer implements Callback {
-    private final CompletableFuture<ResponseMapper.Answer> answer = new CompletableFuture<>();
+  private final class PendingAnswer implements Callback, HttpFlight {
+    private final Batch batch;
+    private final Call call;
+    private final CompletableFuture<ResponseMapper.Answer> answer = new CompletableFuture<ResponseMapper.Answer>()
+        .orTimeout(settings.timeout.toMillis() + AWAIT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+
+    PendingAnswer(Batch batch, Call call) {
+      this.batch = batch;
+      this.call = call;
+    }
 
     @Override
     public void onResponse(Call call, Response response) {
@@ -253,21 +263,27 @@ final class HttpTransport implements Transport {
       answer.completeExceptionally(e);
     }
 
-    /**
-     * Waits for the answer. OkHttp's whole-call {@code timeout} ends every call, so this waits at most that long;
-     * the extra grace only guards against a dispatcher that never ran the call (shut down while closing).
-     */
-    ResponseMapper.Answer await(Call call) throws IOException, InterruptedException {
+    /** Runs {@code done} once the answer, a failure or the grace timeout is in. */
+    @Override
+    public boolean whenDone(Runnable done) {
+      answer.whenComplete((a, e) -> done.run());
+      return true;
+    }
+
+    /** Waits for the answer (at once when {@link #whenDone} has run) and maps it. */
+    @Override
+    public SendResult await() throws IOException, InterruptedException {
       try {
-        return answer.get(settings.timeout.toMillis() + AWAIT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        return map(batch, answer.get());
       } catch (InterruptedException e) {
         call.cancel();
         throw e;
-      } catch (TimeoutException e) {
-        call.cancel();
-        throw failure(new InterruptedIOException("timeout"));
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
+        if (cause instanceof TimeoutException) {
+          call.cancel();
+          throw failure(new InterruptedIOException("timeout"));
+        }
         if (cause instanceof IOException io) {
           throw failure(io);
         }
