@@ -160,10 +160,11 @@ final class SendLoop {
     }
     long now = clock.nanoTime();
     if (!flights.isEmpty() && !mayLaunchAnother(now)) {
-      if (maxInFlight > 1 && flights.size() >= maxInFlight && pending.isEmpty() && policy.isClosed()
+      if (flights.size() >= maxInFlight && pending.isEmpty() && policy.isClosed()
           && notBeforeNanos - now <= 0 && !ctx.closing && (carry != null || !ctx.queue.isEmpty())) {
-        // Every slot is taken while all goes well: build the next batch while the answers travel, so that it
-        // leaves as soon as a slot is free instead of after its building.
+        // Every slot is taken (one, or several) while all goes well: build the next batch while the answers
+        // travel, so that it leaves as soon as a slot is free instead of after its building. (An answer already
+        // in was taken above, so a synchronous transport never gets here.)
         assemble(now);
         spool.checkpoint();
       }

@@ -120,13 +120,14 @@ class OutOfOrderAnswersTest {
     int total = 100 * BATCH;
     PipelinedDeliveryTest.offer(engine, tracker, BATCH, total);
     tracker.seal();
+    int held = transport.firstBatch.size(); // the worker may have begun it before every event of it was offered
 
     // Far more batches than slots went and were answered while the first one's answer is still out.
     await("every other batch is delivered").atMost(Duration.ofSeconds(10))
-        .until(() -> engine.stats().delivered() == total - BATCH);
+        .until(() -> engine.stats().delivered() == total - held);
     assertThat(transport.begun.get()).isGreaterThan(SLOTS * 10);
     assertThat(transport.first).isNotDone();
-    assertThat(engine.stats().inFlight()).isEqualTo(BATCH);
+    assertThat(engine.stats().inFlight()).isEqualTo(held);
     assertThat(engine.flush(Duration.ofMillis(50))).as("flush waits for the held answer").isFalse();
 
     // The held batch fails: its events are retried, after every later batch, and delivered once.
@@ -135,11 +136,11 @@ class OutOfOrderAnswersTest {
     assertThat(tracker.future().join().delivered()).isEqualTo(total);
     ServiceStats s = engine.stats();
     assertThat(s.delivered()).isEqualTo(total);
-    assertThat(s.retries()).isEqualTo(BATCH);
+    assertThat(s.retries()).isEqualTo(held);
     assertThat(s.accepted()).isEqualTo(s.accountedFor());
     assertThat(s.queued() + s.inFlight() + s.deadLettered() + s.dropped()).isZero();
     assertThat(transport.delivered).hasSize(total).doesNotHaveDuplicates();
-    assertThat(transport.delivered.subList(total - BATCH, total)).as("the retried events land last")
+    assertThat(transport.delivered.subList(total - held, total)).as("the retried events land last")
         .containsExactlyInAnyOrderElementsOf(transport.firstBatch.events().stream().map(BatchEvent::id).toList());
   }
 
@@ -150,16 +151,17 @@ class OutOfOrderAnswersTest {
     PipelinedDeliveryTest.offer(engine, tracker, 0, BATCH);
     await("the first batch is in flight").atMost(Duration.ofSeconds(10)).until(() -> transport.begun.get() == 1);
     PipelinedDeliveryTest.offer(engine, tracker, BATCH, 20 * BATCH);
+    int held = transport.firstBatch.size(); // the worker may have begun it before every event of it was offered
     await("every other batch is delivered").atMost(Duration.ofSeconds(10))
-        .until(() -> engine.stats().delivered() == 19 * BATCH);
+        .until(() -> engine.stats().delivered() == 20 * BATCH - held);
 
     long start = System.nanoTime();
     assertThat(engine.close(Duration.ofSeconds(1))).as("not clean: the held batch never got its answer").isFalse();
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     assertThat(transport.first).isCompletedExceptionally();
     ServiceStats s = engine.stats();
-    assertThat(s.delivered()).isEqualTo(19 * BATCH);
-    assertThat(s.dropped()).isEqualTo(BATCH);
+    assertThat(s.delivered()).isEqualTo(20 * BATCH - held);
+    assertThat(s.dropped()).isEqualTo(held);
     assertThat(s.accepted()).isEqualTo(s.accountedFor());
     assertThat(s.queued() + s.inFlight()).isZero();
   }

@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * per-event outcomes with {@link ResponseMapper}.
  *
  * <p>Up to {@code maxInFlightRequests} batches are outstanding at once ({@link #maxInFlightBatches()}), each an
- * asynchronous call on its own pooled connection whose answer is mapped to that batch alone; with 1, each batch is
- * sent and answered on the worker. One {@link OkHttpClient} per service, HTTP/1.1 only, no redirects followed, no
+ * asynchronous call on its own pooled connection whose answer is mapped to that batch alone; with 1, one batch at a
+ * time, the worker assembling the next one while the answer travels. One {@link OkHttpClient} per service, HTTP/1.1 only, no redirects followed, no
  * silent OkHttp retries (the engine owns retrying, so one {@link #begin} is exactly one attempt), every response closed on every path, and
  * any body read bounded by {@code maxResponseBytes}. {@link #close()} evicts the pool and stops the client's
  * threads. Header values (tokens) are never logged and never appear in reasons or exception messages.
@@ -146,10 +146,10 @@ final class HttpTransport implements Transport {
   }
 
   /**
-   * Starts POSTing the batch. With {@code maxInFlightRequests} 1 the exchange runs here, on the worker, and the
-   * flight is already answered; otherwise the call is queued on the client's dispatcher (at most
-   * {@code maxInFlightRequests} running, each on its own pooled connection) and the flight's {@code await} takes
-   * this batch's own answer. Either way one batch is exactly one HTTP exchange, bounded by {@code timeout}.
+   * Starts POSTing the batch: the call is queued on the client's dispatcher (at most {@code maxInFlightRequests}
+   * running, each on its own pooled connection), the flight tells the engine when its answer is in, and its
+   * {@code await} takes this batch's own answer. One batch is exactly one HTTP exchange, bounded by
+   * {@code timeout}.
    *
    * @throws IOException (with a short, secret-free message) when the transport is closed or closing
    */
@@ -170,10 +170,6 @@ final class HttpTransport implements Transport {
         .headers(settings.headers)
         .post(new BatchBody(batch.events()))
         .build());
-    if (settings.maxInFlightRequests == 1) {
-      SendResult result = exchange(batch, call);
-      return () -> result;
-    }
     PendingAnswer pending = new PendingAnswer(batch, call);
     call.enqueue(pending);
     if (cancelled) { // cancel() ran between the check above and enqueue: it may have missed this call
@@ -201,18 +197,6 @@ final class HttpTransport implements Transport {
   interface HttpFlight extends Flight {
     @Override
     SendResult await() throws IOException, InterruptedException;
-  }
-
-  /** Runs {@code call} on this thread and maps its answer. */
-  private SendResult exchange(Batch batch, Call call) throws IOException {
-    if (cancelled) {
-      call.cancel();
-    }
-    try (Response response = call.execute()) {
-      return map(batch, answer(response));
-    } catch (IOException e) {
-      throw failure(e);
-    }
   }
 
   private SendResult map(Batch batch, ResponseMapper.Answer answer) {
