@@ -45,9 +45,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Up to {@code maxInFlightRequests} batches are outstanding at once ({@link #maxInFlightBatches()}), each an
  * asynchronous call on its own pooled connection whose answer is mapped to that batch alone; with 1, one batch at a
- * time, the worker assembling the next one while the answer travels. One {@link OkHttpClient} per service, HTTP/1.1 only, no redirects followed, no
- * silent OkHttp retries (the engine owns retrying, so one {@link #begin} is exactly one attempt), every response closed on every path, and
- * any body read bounded by {@code maxResponseBytes}. {@link #close()} evicts the pool and stops the client's
+ * time, the worker assembling the next one while the answer travels. One {@link OkHttpClient} per service,
+ * HTTP/1.1 only, no redirects followed, no silent OkHttp retries (the engine owns retrying, so one {@link #begin}
+ * is exactly one attempt), every response closed on every path, and any body read bounded by
+ * {@code maxResponseBytes}. {@link #close()} evicts the pool and stops the client's
  * threads. Header values (tokens) are never logged and never appear in reasons or exception messages.
  *
  * <p>Whole-exchange failures are thrown as standard exceptions with short messages: {@link ConnectException}
