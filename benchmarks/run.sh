@@ -2,14 +2,15 @@
 # The benchmark set in one command (see benchmarks/README.md):
 #   1. caller cost (JMH, sample mode, -prof gc): notify (1 URL) and notifyMulti (100 URLs), intake healthy / closed /
 #      hung, 1 and 8 threads;
-#   2. HTTP end-to-end: relayer vs a plain OkHttp loop, same events, batches and intake, alternating rounds;
+#   2. HTTP end-to-end: relayer vs a plain OkHttp client, same events, batches and intake, alternating rounds, in
+#      every standard case (defaults, MediaWiki's byte-only batches and a 2 ms intake; sequential and parallel);
 #   3. Kafka end-to-end: relayer vs a plain KafkaProducer, same settings, values and in-process broker;
 #   4. memory with the intake down: heap after GC vs the queue bound, bytes per queued event.
 # Writes benchmarks/results/{results.json,results.csv,chart.svg,summary.md}. Every server, broker and client of the
 # run is on 127.0.0.1; the build step is the only one that may use Maven's repositories (offline first).
 #
 # Usage: benchmarks/run.sh [--full] [--no-build] [--only latency,http,kafka,memory]
-#   (default) quick mode, about 7 minutes: 1 JMH fork of 3 x 1 s, 3 end-to-end rounds of 50,000 events, 8 s memory runs
+#   (default) quick mode, about 8 minutes: 1 JMH fork of 3 x 1 s, 3 end-to-end rounds of 50,000 events, 8 s memory runs
 #   --full    about 20 minutes: 3 JMH forks of 5 x 1 s, 5 rounds of 200,000 events, 20 s memory runs
 #   --no-build  use the jars of the last run (benchmarks/target/lib) as they are
 #   --build-only  build and freeze the class path now, measure later with --no-build (e.g. once the machine is quiet)
@@ -64,16 +65,19 @@ mvn_offline_first() {
 }
 
 if [ "$BUILD" != 0 ]; then
-  log "build: mvn install -DskipTests (the modules the benchmarks use), then a frozen copy of the class path"
-  mvn_offline_first install -DskipTests -pl benchmarks -am
+  # A reactor build (never `mvn install`: that would replace the snapshot jars in ~/.m2 that others build against):
+  # the benchmarks and the modules they use are packaged from this working copy, and bench-lib (bound to package by
+  # -Dbench.lib.phase) copies the runtime class path, the reactor's own jars included, into target/lib.
+  log "build: mvn -pl benchmarks -am package -DskipTests (reactor, nothing installed), then a frozen class path"
+  BUILD_ARGS=(-pl benchmarks -am -DskipTests -Dbench.lib.phase=package package)
   rm -rf "$LIB"
-  # The Kafka harness needs relayer-kafka's test-jar (its in-process broker); without it, it is compiled out.
-  if mvn -B -q -o -pl benchmarks -Pkafka-bench package dependency:copy-dependencies@bench-lib 2>/dev/null; then
-    echo "Kafka harness: compiled (relayer-kafka test-jar found)"
+  # The Kafka harness needs relayer-kafka's test-jar (its in-process broker), built by the same reactor.
+  if mvn -B -q -o -Pkafka-bench "${BUILD_ARGS[@]}" 2>/dev/null; then
+    echo "Kafka harness: compiled (relayer-kafka test-jar from the reactor)"
   else
-    echo "Kafka harness: compiled out (relayer-kafka publishes no test-jar yet)"
+    echo "Kafka harness: compiled out (the kafka-bench build failed offline; retrying without it)"
     rm -rf "$LIB"
-    mvn_offline_first -pl benchmarks package dependency:copy-dependencies@bench-lib
+    mvn_offline_first "${BUILD_ARGS[@]}"
   fi
   cp "$ROOT"/benchmarks/target/benchmarks-*.jar "$LIB/"
   # What the jars were built from (uncommitted changes of others included, if any).
@@ -130,8 +134,8 @@ fi
 
 if wants http; then
   stamp http
-  log "HTTP end-to-end: relayer vs plain OkHttp ($E2E_ROUNDS rounds of $E2E_EVENTS events + a warm-up round)"
-  java "${QUIET[@]}" -Xms2g -Xmx2g -cp "$CP" org.eventrelayer.benchmarks.HttpThroughputHarness \
+  log "HTTP end-to-end: relayer vs plain OkHttp, every standard case ($E2E_ROUNDS rounds of $E2E_EVENTS events + a warm-up round each)"
+  java "${QUIET[@]}" -Xms2g -Xmx2g -cp "$CP" org.eventrelayer.benchmarks.HttpThroughputHarness --cases standard \
       --events "$E2E_EVENTS" --rounds "$E2E_ROUNDS" --storm 10 --out "$TMP/http.json" || FAILED="$FAILED http"
 fi
 

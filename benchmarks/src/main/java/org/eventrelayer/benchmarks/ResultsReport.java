@@ -282,6 +282,17 @@ public final class ResultsReport {
       sb.append("throughput,").append(side).append(",,,ratio,").append(num(d.get("ratioOfMedians")))
           .append(",x\n");
     }
+    if (results.get("http") instanceof Map<?, ?> http && http.get("cases") instanceof List<?> cases) {
+      for (Object o : cases) {
+        Map<?, ?> c = (Map<?, ?>) o;
+        Map<?, ?> d = (Map<?, ?>) c.get("comparison");
+        String prefix = "throughput,http-" + c.get("case") + ",,,";
+        sb.append(prefix).append("plain,").append(num(d.get("plainEventsPerSecondMedian"))).append(",events/s\n");
+        sb.append(prefix).append("relayer,").append(num(d.get("relayerEventsPerSecondMedian")))
+            .append(",events/s\n");
+        sb.append(prefix).append("ratio,").append(num(d.get("ratioOfMedians"))).append(",x\n");
+      }
+    }
     for (Map<String, Object> c : Summary.memoryCases(results)) {
       if (c.get("bytesPerQueuedEvent") == null) {
         continue;

@@ -13,6 +13,14 @@ final class IsoMillis {
 
   private static final long MILLIS_PER_DAY = 86_400_000L;
 
+  /**
+   * The last timestamp formatted: a worker builds a batch's events within a millisecond or two, so most calls
+   * repeat the previous one. Immutable, so a racy read (any thread) sees a consistent pair.
+   */
+  private static Formatted last = new Formatted(-1, "");
+
+  private record Formatted(long millis, String text) {}
+
   private IsoMillis() {}
 
   /**
@@ -24,6 +32,16 @@ final class IsoMillis {
     if (millis < 0 || millis > CdnPurgeRelayer.MAX_EPOCH_MILLIS) {
       throw new IllegalArgumentException("epoch millis out of range 1970..9999: " + millis);
     }
+    Formatted seen = last;
+    if (seen.millis() == millis) {
+      return seen.text();
+    }
+    String text = text(millis);
+    last = new Formatted(millis, text);
+    return text;
+  }
+
+  private static String text(long millis) {
     LocalDate date = LocalDate.ofEpochDay(millis / MILLIS_PER_DAY);
     int ms = (int) (millis % MILLIS_PER_DAY);
     byte[] out = new byte[24];

@@ -40,6 +40,16 @@ class IsoMillisTest {
   }
 
   @Test
+  void aRepeatedMillisecondGivesTheSameTextAndANewOneItsOwn() {
+    long a = 1_709_164_799_999L;
+    long b = a + 1;
+    assertThat(IsoMillis.format(a)).isEqualTo(reference(a));
+    assertThat(IsoMillis.format(a)).isEqualTo(reference(a));
+    assertThat(IsoMillis.format(b)).isEqualTo(reference(b)).isEqualTo("2024-02-29T00:00:00.000Z");
+    assertThat(IsoMillis.format(a)).isEqualTo(reference(a));
+  }
+
+  @Test
   void refusesWhatThePurgeRelayerNeverAccepts() {
     assertThatThrownBy(() -> IsoMillis.format(-1)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> IsoMillis.format(CdnPurgeRelayer.MAX_EPOCH_MILLIS + 1))

@@ -26,6 +26,10 @@ import org.slf4j.LoggerFactory;
  * matched) is resent at once, not counted as an attempt, in a batch at most half the size of the one it was in, so
  * that each unreadable answer costs at most one resend per event and narrows the batch down until the answers can
  * be read (a lone event with an unknown outcome is retried as a normal failure).
+ *
+ * <p>With several batches in flight, each answer is taken as soon as it is in when the transport's flights say so
+ * ({@link Transport.Flight#whenDone}): a slow answer holds only its own slot. Ordering is therefore per event: a
+ * batch may be settled, and an event retried, after batches begun later.
  */
 final class SendLoop {
 
@@ -118,7 +122,7 @@ final class SendLoop {
     // their events ends counted as what it is.
     while (!flights.isEmpty()) {
       try {
-        completeOldest();
+        complete(flights.pollFirst());
       } catch (RuntimeException e) {
         log.warn("eventrelayer service '{}': error completing a batch at close: {}", ctx.name, e.toString());
       }
@@ -147,16 +151,24 @@ final class SendLoop {
 
   /** One unit of work. Returns false when the worker should exit. */
   private boolean step() throws IOException {
+    InFlight answered = firstAnswered();
+    if (answered != null) {
+      // First the answers already in: each frees its slot and settles its events, whatever the older flights do.
+      flights.remove(answered);
+      complete(answered);
+      return true;
+    }
     long now = clock.nanoTime();
     if (!flights.isEmpty() && !mayLaunchAnother(now)) {
-      if (maxInFlight > 1 && flights.size() >= maxInFlight && pending.isEmpty() && policy.isClosed()
+      if (flights.size() >= maxInFlight && pending.isEmpty() && policy.isClosed()
           && notBeforeNanos - now <= 0 && !ctx.closing && (carry != null || !ctx.queue.isEmpty())) {
-        // Every slot is taken while all goes well: build the next batch while the answers travel, so that it
-        // leaves as soon as the oldest is answered instead of after its building.
+        // Every slot is taken (one, or several) while all goes well: build the next batch while the answers
+        // travel, so that it leaves as soon as a slot is free instead of after its building. (An answer already
+        // in was taken above, so a synchronous transport never gets here.)
         assemble(now);
         spool.checkpoint();
       }
-      completeOldest();
+      awaitAnswer();
       return true;
     }
     if (pending.isEmpty()) {
@@ -164,7 +176,7 @@ final class SendLoop {
       boolean queueFull = schedule.size() >= settings.queueCapacity; // see take()
       if (!retriesDue && carry == null && (ctx.queue.isEmpty() || queueFull)) {
         if (!flights.isEmpty()) {
-          completeOldest(); // nothing more to begin: take the answers
+          awaitAnswer(); // nothing more to begin: take the answers
           return true;
         }
         if (ctx.closing && ((schedule.isEmpty() && ctx.queue.isEmpty() && spool.drained())
@@ -317,7 +329,7 @@ final class SendLoop {
     }
   }
 
-  /** Begins sending {@code pending} as one batch; it is in flight until {@link #completeOldest} takes its answer. */
+  /** Begins sending {@code pending} as one batch; it is in flight until {@link #complete} takes its answer. */
   private void launch(long now) {
     List<Entry> entries = pending;
     pending = new ArrayList<>();
@@ -333,18 +345,42 @@ final class SendLoop {
     Batch batch = new Batch(events, bytes, attempt);
     counters.inFlight(counters.inFlight() + entries.size()); // first, so offer() never sees them in neither count
     counters.queued.addAndGet(-entries.size());
-    InFlight flight = new InFlight(entries, batch, now);
+    InFlight flight = new InFlight(entries, batch, now, ctx);
     try {
       flight.handle = transport.begin(batch);
-    } catch (Throwable ex) { // includes InterruptedException: completeOldest() reports it
+      flight.signals = flight.handle != null && flight.handle.whenDone(flight::answered);
+    } catch (Throwable ex) { // includes InterruptedException: complete() reports it
       flight.beginFailure = ex;
+      flight.answered = true;
     }
     flights.addLast(flight);
   }
 
-  /** Waits for the oldest batch in flight and turns its answer into each event's outcome. */
-  private void completeOldest() {
-    InFlight flight = flights.pollFirst();
+  /** The oldest flight whose answer is in (it said so, or its begin failed), or {@code null}. */
+  private InFlight firstAnswered() {
+    for (InFlight f : flights) {
+      if (f.answered) {
+        return f;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Takes the next answer: waits for the oldest flight if it cannot tell when it is done, or else parks until a
+   * flight's {@link Transport.Flight#whenDone} signal (or close()) wakes the worker; the next step takes it.
+   */
+  private void awaitAnswer() {
+    InFlight oldest = flights.peekFirst();
+    if (!oldest.signals) {
+      complete(flights.pollFirst());
+    } else if (firstAnswered() == null) {
+      park(IDLE_PARK_NANOS);
+    }
+  }
+
+  /** Takes the answer of {@code flight}, no longer in {@link #flights}, and turns it into each event's outcome. */
+  private void complete(InFlight flight) {
     List<Entry> entries = flight.entries;
     int n = entries.size();
     SendResult result;
@@ -493,13 +529,27 @@ final class SendLoop {
     final List<Entry> entries;
     final Batch batch;
     final long started;
+    private final EngineContext ctx;
+    private final Thread worker;
     Transport.Flight handle;
     Throwable beginFailure;
+    boolean signals; // the handle runs answered() once its answer is in
+    volatile boolean answered;
 
-    InFlight(List<Entry> entries, Batch batch, long started) {
+    InFlight(List<Entry> entries, Batch batch, long started, EngineContext ctx) {
       this.entries = entries;
       this.batch = batch;
       this.started = started;
+      this.ctx = ctx;
+      this.worker = Thread.currentThread();
+    }
+
+    /** Run by the transport, on any thread, once the answer is in: marks it and wakes the worker if it waits. */
+    void answered() {
+      answered = true;
+      if (Thread.currentThread() != worker) {
+        ctx.wake();
+      }
     }
   }
 }

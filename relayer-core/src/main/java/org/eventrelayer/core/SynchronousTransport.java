@@ -16,7 +16,6 @@ public interface SynchronousTransport extends Transport {
   /** Sends the batch at once and returns its answer as an already completed flight. */
   @Override
   default Flight begin(Batch batch) throws Exception {
-    SendResult result = send(batch);
-    return () -> result;
+    return Flight.answered(send(batch));
   }
 }

@@ -24,7 +24,8 @@ public interface Transport extends AutoCloseable {
   /**
    * Starts sending a batch and returns a handle on its outcome. A transport that can overlap batches (Kafka: the
    * records are handed to the producer and the acks come later) returns as soon as the batch is on its way, so the
-   * engine builds the next batch meanwhile, up to {@link #maxInFlightBatches()} at once.
+   * engine builds the next batch meanwhile, up to {@link #maxInFlightBatches()} at once. With several batches in
+   * flight, ordering is per event only: a batch may be answered, and an event retried, after later ones.
    *
    * @throws Exception on a failure of the whole exchange (connection refused, timeout, reset): the engine retries
    *     every event of the batch with backoff and counts a circuit-breaker failure
@@ -41,12 +42,43 @@ public interface Transport extends AutoCloseable {
   interface Flight {
 
     /**
-     * Waits for the batch's outcome, bounded by the transport's own timeouts. Called on the worker only, in the
-     * order the batches were begun.
+     * Waits for the batch's outcome, bounded by the transport's own timeouts. Called on the worker only, once. A
+     * flight that {@linkplain #whenDone tells when it is done} is awaited only then, in the order the answers
+     * arrive; any other is awaited in the order the batches were begun.
      *
      * @throws Exception like {@link Transport#begin(Batch)}
      */
     SendResult await() throws Exception;
+
+    /**
+     * Asks the flight to run {@code done} once, from any thread (possibly at once, on the worker), as soon as
+     * {@link #await()} would no longer wait: the answer or the failure is in, or the flight's own time bound has
+     * passed. The engine then takes this batch's outcome as soon as it is in, whatever the batches begun before it
+     * are waiting for, so a slow answer holds no other batch's slot. {@code done} only wakes the worker: it is
+     * cheap, never throws, and may be run more than once.
+     *
+     * @return whether the flight will run {@code done}; {@code false} (the default) means it cannot tell, and the
+     *     engine awaits it in the order the batches were begun
+     */
+    default boolean whenDone(Runnable done) {
+      return false;
+    }
+
+    /** A flight already answered with {@code result}: {@link #whenDone} runs its signal at once. */
+    static Flight answered(SendResult result) {
+      return new Flight() {
+        @Override
+        public SendResult await() {
+          return result;
+        }
+
+        @Override
+        public boolean whenDone(Runnable done) {
+          done.run();
+          return true;
+        }
+      };
+    }
   }
 
   /**

@@ -18,8 +18,9 @@ import org.eventrelayer.spi.Config;
 import org.junit.jupiter.api.Test;
 
 /**
- * A transport that overlaps batches (as Kafka's does): the engine keeps several in flight, takes their answers in
- * order, and still accounts for every event exactly, through failures and retries.
+ * A transport that overlaps batches (as Kafka's does) and cannot tell when a flight is done: the engine keeps
+ * several in flight, takes their answers in order, and still accounts for every event exactly, through failures and
+ * retries. ({@link OutOfOrderAnswersTest}: flights that tell.)
  */
 class PipelinedDeliveryTest {
 
@@ -72,6 +73,25 @@ class PipelinedDeliveryTest {
   }
 
 
+  /** Offers events {@code e<from>} to {@code e<to - 1>}, each tracked by {@code tracker}; none may be refused. */
+  static void offer(EventService engine, org.eventrelayer.spi.DeliveryTracker tracker, int from, int to) {
+    for (int i = from; i < to; i++) {
+      int id = i;
+      tracker.expect();
+      assertThat(engine.offer(new org.eventrelayer.spi.PendingEvent("s", tracker) {
+        @Override
+        public Map<String, Object> build() {
+          return Map.of("meta", Map.of("id", "e" + id, "stream", "s"));
+        }
+
+        @Override
+        public int sizeHint() {
+          return 64;
+        }
+      })).isNull();
+    }
+  }
+
   @Test
   void severalBatchesFlyAtOnceAndEveryEventIsAccountedForOnce() {
     String service = Groups.uniqueService();
@@ -84,21 +104,7 @@ class PipelinedDeliveryTest {
     try {
       org.eventrelayer.spi.DeliveryTracker tracker = new org.eventrelayer.spi.DeliveryTracker();
       int total = 5_000;
-      for (int i = 0; i < total; i++) {
-        int id = i;
-        tracker.expect();
-        assertThat(engine.offer(new org.eventrelayer.spi.PendingEvent("s", tracker) {
-          @Override
-          public Map<String, Object> build() {
-            return Map.of("meta", Map.of("id", "e" + id, "stream", "s"));
-          }
-
-          @Override
-          public int sizeHint() {
-            return 64;
-          }
-        })).isNull();
-      }
+      offer(engine, tracker, 0, total);
       tracker.seal();
       assertThat(engine.flush(Duration.ofSeconds(60))).isTrue();
       assertThat(tracker.future()).isCompleted();

@@ -44,10 +44,11 @@ import org.slf4j.LoggerFactory;
  * per-event outcomes with {@link ResponseMapper}.
  *
  * <p>Up to {@code maxInFlightRequests} batches are outstanding at once ({@link #maxInFlightBatches()}), each an
- * asynchronous call on its own pooled connection whose answer is mapped to that batch alone; with 1, each batch is
- * sent and answered on the worker. One {@link OkHttpClient} per service, HTTP/1.1 only, no redirects followed, no
- * silent OkHttp retries (the engine owns retrying, so one {@link #begin} is exactly one attempt), every response closed on every path, and
- * any body read bounded by {@code maxResponseBytes}. {@link #close()} evicts the pool and stops the client's
+ * asynchronous call on its own pooled connection whose answer is mapped to that batch alone; with 1, one batch at a
+ * time, the worker assembling the next one while the answer travels. One {@link OkHttpClient} per service,
+ * HTTP/1.1 only, no redirects followed, no silent OkHttp retries (the engine owns retrying, so one {@link #begin}
+ * is exactly one attempt), every response closed on every path, and any body read bounded by
+ * {@code maxResponseBytes}. {@link #close()} evicts the pool and stops the client's
  * threads. Header values (tokens) are never logged and never appear in reasons or exception messages.
  *
  * <p>Whole-exchange failures are thrown as standard exceptions with short messages: {@link ConnectException}
@@ -146,10 +147,10 @@ final class HttpTransport implements Transport {
   }
 
   /**
-   * Starts POSTing the batch. With {@code maxInFlightRequests} 1 the exchange runs here, on the worker, and the
-   * flight is already answered; otherwise the call is queued on the client's dispatcher (at most
-   * {@code maxInFlightRequests} running, each on its own pooled connection) and the flight's {@code await} takes
-   * this batch's own answer. Either way one batch is exactly one HTTP exchange, bounded by {@code timeout}.
+   * Starts POSTing the batch: the call is queued on the client's dispatcher (at most {@code maxInFlightRequests}
+   * running, each on its own pooled connection), the flight tells the engine when its answer is in, and its
+   * {@code await} takes this batch's own answer. One batch is exactly one HTTP exchange, bounded by
+   * {@code timeout}.
    *
    * @throws IOException (with a short, secret-free message) when the transport is closed or closing
    */
@@ -170,16 +171,12 @@ final class HttpTransport implements Transport {
         .headers(settings.headers)
         .post(new BatchBody(batch.events()))
         .build());
-    if (settings.maxInFlightRequests == 1) {
-      SendResult result = exchange(batch, call);
-      return () -> result;
-    }
-    PendingAnswer pending = new PendingAnswer();
+    PendingAnswer pending = new PendingAnswer(batch, call);
     call.enqueue(pending);
     if (cancelled) { // cancel() ran between the check above and enqueue: it may have missed this call
       call.cancel();
     }
-    return () -> map(batch, pending.await(call));
+    return pending;
   }
 
   /**
@@ -203,18 +200,6 @@ final class HttpTransport implements Transport {
     SendResult await() throws IOException, InterruptedException;
   }
 
-  /** Runs {@code call} on this thread and maps its answer. */
-  private SendResult exchange(Batch batch, Call call) throws IOException {
-    if (cancelled) {
-      call.cancel();
-    }
-    try (Response response = call.execute()) {
-      return map(batch, answer(response));
-    } catch (IOException e) {
-      throw failure(e);
-    }
-  }
-
   private SendResult map(Batch batch, ResponseMapper.Answer answer) {
     return mapper.map(batch, answer, Instant.now());
   }
@@ -233,11 +218,21 @@ final class HttpTransport implements Transport {
   }
 
   /**
-   * The answer of one queued call: OkHttp's dispatcher thread reads it (bounded) and closes the response; the
-   * worker waits for it in {@link #await}. Mapping stays on the worker, so the mapper is never shared.
+   * The flight of one queued call: OkHttp's dispatcher thread reads the answer (bounded), closes the response and
+   * signals the engine ({@link #whenDone}); the worker then takes it in {@link #await}. Mapping stays on the worker,
+   * so the mapper is never shared. OkHttp's whole-call {@code timeout} ends every call; the answer also gives up
+   * {@code AWAIT_GRACE_MILLIS} later, should a dispatcher shut down while closing never run the call.
    */
-  private final class PendingAnswer implements Callback {
-    private final CompletableFuture<ResponseMapper.Answer> answer = new CompletableFuture<>();
+  private final class PendingAnswer implements Callback, HttpFlight {
+    private final Batch batch;
+    private final Call call;
+    private final CompletableFuture<ResponseMapper.Answer> answer = new CompletableFuture<ResponseMapper.Answer>()
+        .orTimeout(settings.timeout.toMillis() + AWAIT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+
+    PendingAnswer(Batch batch, Call call) {
+      this.batch = batch;
+      this.call = call;
+    }
 
     @Override
     public void onResponse(Call call, Response response) {
@@ -253,21 +248,27 @@ final class HttpTransport implements Transport {
       answer.completeExceptionally(e);
     }
 
-    /**
-     * Waits for the answer. OkHttp's whole-call {@code timeout} ends every call, so this waits at most that long;
-     * the extra grace only guards against a dispatcher that never ran the call (shut down while closing).
-     */
-    ResponseMapper.Answer await(Call call) throws IOException, InterruptedException {
+    /** Runs {@code done} once the answer, a failure or the grace timeout is in. */
+    @Override
+    public boolean whenDone(Runnable done) {
+      answer.whenComplete((a, e) -> done.run());
+      return true;
+    }
+
+    /** Waits for the answer (at once when {@link #whenDone} has run) and maps it. */
+    @Override
+    public SendResult await() throws IOException, InterruptedException {
       try {
-        return answer.get(settings.timeout.toMillis() + AWAIT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        return map(batch, answer.get());
       } catch (InterruptedException e) {
         call.cancel();
         throw e;
-      } catch (TimeoutException e) {
-        call.cancel();
-        throw failure(new InterruptedIOException("timeout"));
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
+        if (cause instanceof TimeoutException) {
+          call.cancel();
+          throw failure(new InterruptedIOException("timeout"));
+        }
         if (cause instanceof IOException io) {
           throw failure(io);
         }

@@ -41,9 +41,9 @@ import mockwebserver3.SocketEffect;
  * </ul>
  * It can also be stopped (connections refused) and started again on the same port.
  *
- * <p>Only one request of one engine is ever in flight (one worker, one synchronous send), so once the intake sees
- * a request, the answer to the previous one has been read by the client. {@link #stop()} callers rely on that to
- * never cut off an answer that took events (see {@code HttpConcurrencyTest}).
+ * <p>An engine may have several requests in flight, answered in any order: a receipt is recorded when the request
+ * is read, before its answer is sent. {@link #stop()} cuts off any answer still on its way, so its callers stop the
+ * intake only once the client holds no request in flight (see {@code HttpConcurrencyTest}).
  */
 final class FlappingIntake implements AutoCloseable {
 

@@ -374,7 +374,9 @@ class HttpConcurrencyTest {
    */
   private void closePortForAWhile(AtomicBoolean producersDone, AtomicInteger closedPeriods) throws Exception {
     intake.mode(Mode.UNAVAILABLE);
-    waitFor(() -> intake.requestsInMode() >= 1, producersDone);
+    // Several requests are in flight at once, and the answers that took events (a hung one, say) may still be on
+    // their way: close only once the engine holds no batch in flight, so every such answer has been read.
+    waitFor(() -> intake.requestsInMode() >= 1 && stats().inFlight() == 0, producersDone);
     if (producersDone.get()) {
       return;
     }
