@@ -1,9 +1,14 @@
 package org.eventrelayer.core;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,6 +23,7 @@ import org.eventrelayer.core.spool.SpoolSettings;
 import org.eventrelayer.core.spool.SpooledRecord;
 import org.eventrelayer.spi.DeliveryTracker;
 import org.eventrelayer.spi.PendingEvent;
+import org.eventrelayer.spi.SpoolCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +45,7 @@ final class MappedEventSpool implements Spool {
 
   private static final Logger log = LoggerFactory.getLogger(MappedEventSpool.class);
   static final String LEFT_IN_SPOOL = "left in the spool at close; replayed when the service starts again";
+  private static final ThreadLocal<OfferScratch> SCRATCH = ThreadLocal.withInitial(OfferScratch::new);
 
   private final EngineContext ctx;
   private final ServiceCounters counters;
@@ -50,14 +57,19 @@ final class MappedEventSpool implements Spool {
   /** The worker holds as many events in memory as queueCapacity/queueBytes allow: the rest waits in the spool. */
   private volatile boolean memoryFull;
   /** Who waits on each record appended by this run and not read back yet, by sequence number. */
-  private final ConcurrentHashMap<Long, Entry> waiting = new ConcurrentHashMap<>();
-  /** Purges in the spool not read back yet, by coalescing key. */
-  private final ConcurrentHashMap<String, Entry> waitingByKey = new ConcurrentHashMap<>();
+  private final SpoolWaiters waiters = new SpoolWaiters();
+  /** Whether events may be spooled in their compact form (not when signing: the signature covers the JSON). */
+  private final boolean compact;
+  /** The codecs of compact records, by kind: the registered ones, and every one an offered event brought. */
+  private final ConcurrentHashMap<String, SpoolCodec> codecs = new ConcurrentHashMap<>();
+  private volatile SpoolCodec lastCodec; // the codec registered last: nearly always the offered one
   private final Refusal full;
   private final Object finalLock = new Object();
   private final Generation recoveredGeneration;
   // Worker-confined.
   private SpooledRecord stashed; // read before its caller registered who waits on it
+  /** The events read back since the last checkpoint (one batch's assembly) by coalescing key: equal ones follow. */
+  private final HashMap<String, Entry> readKeys = new HashMap<>();
   private long forcedBelow;
   private boolean finishedSinceCheckpoint;
 
@@ -70,6 +82,8 @@ final class MappedEventSpool implements Spool {
     this.full = new Refusal(0, RefusalReason.QUEUE_FULL, "spool of event service '" + ctx.name + "' is full ("
         + ctx.settings.spoolMaxBytes + " bytes, spool.maxBytes)");
     this.recoveredGeneration = ctx.generation();
+    this.compact = ctx.settings.signer == null;
+    loadCodecs();
     recover(spool.recovery());
   }
 
@@ -88,6 +102,20 @@ final class MappedEventSpool implements Spool {
       throw new ConfigException(s.spoolDirKey, e.getMessage(), e);
     } catch (IOException | RuntimeException e) {
       throw new ConfigException(s.spoolDirKey, "cannot open the spool in " + s.spoolDir + ": " + e, e);
+    }
+  }
+
+  /** The codecs registered as services, so that compact records an earlier run left can be read back. */
+  private void loadCodecs() {
+    ClassLoader[] loaders = {Thread.currentThread().getContextClassLoader(), MappedEventSpool.class.getClassLoader()};
+    for (ClassLoader loader : loaders) {
+      try {
+        for (SpoolCodec c : ServiceLoader.load(SpoolCodec.class, loader)) {
+          codecs.putIfAbsent(c.kind(), c);
+        }
+      } catch (ServiceConfigurationError | RuntimeException e) {
+        log.warn("eventrelayer service '{}': a spool codec failed to load: {}", ctx.name, e.toString());
+      }
     }
   }
 
@@ -116,47 +144,52 @@ final class MappedEventSpool implements Spool {
 
   @Override
   public Refusal offer(PendingEvent event, int size) {
-    DeliveryTracker tracker = event.tracker();
-    String key = ctx.settings.coalesce ? event.coalesceKey() : null;
-    if (key != null) {
-      Entry first = waitingByKey.get(key);
-      if (first != null && first.follow(tracker)) { // the equal purge in the spool carries this one
+    SpoolCodec codec = compact ? event.spoolCodec() : null;
+    long nowMillis = ctx.clock.currentTimeMillis();
+    long seq;
+    OfferScratch scratch = codec == null ? null : SCRATCH.get();
+    byte[] kind = scratch == null ? null : scratch.kindBytes(codec);
+    if (kind != null) {
+      seq = appendCompact(event, codec, kind, scratch, nowMillis);
+    } else {
+      Entry built = new Entry(event, size, ctx.generation(), ctx.clock.nanoTime(), nowMillis);
+      builder.serialize(built);
+      if (built.event == null) { // can never be sent: the worker dead-letters it, as in memory mode
+        built.generation.enter();
         counters.accepted.increment();
-        counters.coalesced.increment();
+        counters.queued.incrementAndGet();
+        counters.queuedBytes.addAndGet(size);
+        ctx.queue.add(built);
+        ctx.wakeIfIdle();
         return null;
       }
+      String key = ctx.settings.coalesce ? event.coalesceKey() : null;
+      seq = spool.append(SpooledEvent.generic(nowMillis, event.stream(), built.event.id(), key, built.event.json())
+          .encode());
     }
-    long nowNanos = ctx.clock.nanoTime();
-    long nowMillis = ctx.clock.currentTimeMillis();
-    Generation gen = ctx.generation();
-    Entry built = new Entry(event, size, gen, nowNanos, nowMillis);
-    builder.serialize(built);
-    if (built.event == null) { // can never be sent: the worker dead-letters it, as in memory mode
-      gen.enter();
-      counters.accepted.increment();
-      counters.queued.incrementAndGet();
-      counters.queuedBytes.addAndGet(size);
-      ctx.queue.add(built);
-      ctx.wakeIfIdle();
-      return null;
-    }
-    byte[] record = new SpooledEvent(nowMillis, event.stream(), built.event.id(), key, built.event.json()).encode();
-    long seq = spool.append(record);
     if (seq < 0) {
       return refusal(org.eventrelayer.core.spool.Refusal.of(seq));
     }
+    Generation gen = ctx.generation();
     gen.enter();
     counters.accepted.increment();
     counters.spooled.incrementAndGet();
-    Entry holder = new Entry(null, tracker, event.stream(), built.event.json().length, gen, nowNanos, nowMillis);
-    holder.seq = seq;
-    if (key != null) {
-      holder.coalesceKey = key;
-      waitingByKey.put(key, holder);
-    }
-    waiting.put(seq, holder);
+    waiters.put(seq, event.tracker(), gen);
     queueRun();
     return null;
+  }
+
+  /** Appends the compact record of {@code event}: the codec's few fields, encoded on this thread, no JSON. */
+  private long appendCompact(PendingEvent event, SpoolCodec codec, byte[] kind, OfferScratch s, long nowMillis) {
+    byte[] stream = s.streamBytes(event.stream());
+    if (codec != lastCodec) {
+      codecs.putIfAbsent(codec.kind(), codec);
+      lastCodec = codec;
+    }
+    ByteBuffer out = s.buffer(SpooledEvent.compactHeaderBytes(stream, kind) + codec.maxEncodedBytes(event));
+    SpooledEvent.putCompactHeader(out, nowMillis, stream, kind);
+    codec.encode(event, out);
+    return spool.append(out.array(), 0, out.position());
   }
 
   private Refusal refusal(org.eventrelayer.core.spool.Refusal r) {
@@ -183,7 +216,7 @@ final class MappedEventSpool implements Spool {
 
   /** Puts the marker of records to read on the worker's queue, unless it is there. */
   private void queueRun() {
-    if (!memoryFull && runQueued.compareAndSet(false, true)) {
+    if (!memoryFull && !runQueued.get() && runQueued.compareAndSet(false, true)) { // read first: no write when set
       ctx.queue.add(run);
       ctx.wakeIfIdle();
     }
@@ -238,14 +271,21 @@ final class MappedEventSpool implements Spool {
         }
         return null;
       }
-      Entry holder = r.replayed() ? null : waiting.remove(r.seq());
-      if (holder == null && !r.replayed()) {
+      DeliveryTracker tracker;
+      Generation gen;
+      if (r.replayed()) {
+        tracker = DeliveryTracker.untracked();
+        gen = recoveredGeneration;
+      } else if (waiters.take(r.seq())) {
+        tracker = waiters.tracker();
+        gen = waiters.generation();
+      } else {
         // Its append returned a moment ago and its caller is registering who waits on it. Step aside rather than
         // spin: the caller queues the marker again once registered (or this check sees it registered).
         stashed = r;
         ctx.queue.poll();
         runQueued.set(false);
-        if (waiting.containsKey(r.seq())) {
+        if (waiters.registered(r.seq())) {
           queueRun();
         }
         return null;
@@ -254,50 +294,82 @@ final class MappedEventSpool implements Spool {
         forcedBelow = spool.nextSeq();
         spool.force(); // spool.fsync: batch: nothing is sent before it is on the device
       }
-      SpooledEvent ev;
+      Entry e;
       try {
-        ev = SpooledEvent.decode(r.payload());
-      } catch (IllegalArgumentException e) {
-        unreadable(r, holder, e.getMessage());
+        e = entry(SpooledEvent.decode(r.payload()), tracker, gen);
+      } catch (IllegalArgumentException ex) {
+        unreadable(r, tracker, gen, ex.getMessage());
         continue;
       }
-      return entry(r, ev, holder);
+      e.seq = r.seq();
+      if (!coalesced(e)) {
+        counters.spooled.decrementAndGet();
+        counters.queued.incrementAndGet();
+        counters.queuedBytes.addAndGet(e.sizeHint);
+        return e;
+      }
     }
   }
 
-  private Entry entry(SpooledRecord r, SpooledEvent ev, Entry holder) {
-    Entry e = holder;
-    if (e == null) {
-      long ageMillis = Math.max(0, Math.min(ctx.clock.currentTimeMillis() - ev.acceptedMillis(),
-          TimeUnit.DAYS.toMillis(3650)));
-      e = new Entry(null, DeliveryTracker.untracked(), ev.stream(), ev.json().length, recoveredGeneration,
-          ctx.clock.nanoTime() - TimeUnit.MILLISECONDS.toNanos(ageMillis), ev.acceptedMillis());
-      e.seq = r.seq();
-    } else if (e.coalesceKey != null) {
-      e.take(); // no equal purge may follow it any more
-      waitingByKey.remove(e.coalesceKey, e);
+  /** The entry of a record read back: its event built from the JSON (generic), or to be built from the codec's. */
+  private Entry entry(SpooledEvent ev, DeliveryTracker tracker, Generation gen) {
+    long ageMillis = Math.max(0, Math.min(ctx.clock.currentTimeMillis() - ev.acceptedMillis(),
+        TimeUnit.DAYS.toMillis(3650)));
+    long acceptedNanos = ctx.clock.nanoTime() - TimeUnit.MILLISECONDS.toNanos(ageMillis);
+    if (ev.kind() == null) {
+      Entry e = new Entry(null, tracker, ev.stream(), ev.json().length, gen, acceptedNanos, ev.acceptedMillis());
+      e.event = new BatchEvent(ev.stream(), ev.json(), ev.id(), null);
+      e.coalesceKey = ev.coalesceKey();
+      return e;
     }
-    e.event = new BatchEvent(ev.stream(), ev.json(), ev.id(), null);
-    counters.spooled.decrementAndGet();
-    counters.queued.incrementAndGet();
-    counters.queuedBytes.addAndGet(e.sizeHint);
+    SpoolCodec codec = codecs.get(ev.kind());
+    if (codec == null) {
+      throw new IllegalArgumentException("no spool codec for records of kind '" + ev.kind() + "' (register it "
+          + "as a service of " + SpoolCodec.class.getName() + ")");
+    }
+    PendingEvent source;
+    try {
+      source = codec.decode(ev.stream(), ev.compact());
+    } catch (RuntimeException ex) { // a codec's bug must not kill the worker
+      throw new IllegalArgumentException("the " + ev.kind() + " record cannot be decoded: " + ex, ex);
+    }
+    if (source == null || !source.stream().equals(ev.stream())) {
+      throw new IllegalArgumentException("the " + ev.kind() + " codec returned no event of stream " + ev.stream());
+    }
+    Entry e = new Entry(source, tracker, ev.stream(), source.sizeHint(), gen, acceptedNanos, ev.acceptedMillis());
+    e.coalesceKey = source.coalesceKey();
     return e;
   }
 
-  private void unreadable(SpooledRecord r, Entry holder, String why) {
+  /**
+   * Coalescing at read time: whether {@code e} joined an equal event read back for the same batch (it then shares
+   * that event's outcome, and its own record is final: the equal one carries the purge).
+   */
+  private boolean coalesced(Entry e) {
+    String key = ctx.settings.coalesce ? e.coalesceKey : null;
+    e.coalesceKey = null; // Admission's protocol (take()) is not used for the spool's entries
+    if (key == null) {
+      return false;
+    }
+    Entry leader = readKeys.putIfAbsent(key, e);
+    if (leader == null || !leader.follow(e.tracker)) {
+      return false;
+    }
+    leader.followerGeneration(e.generation);
+    counters.spooled.decrementAndGet();
+    counters.coalesced.increment();
+    markFinal(e.seq);
+    return true;
+  }
+
+  private void unreadable(SpooledRecord r, DeliveryTracker tracker, Generation gen, String why) {
     String reason = "spool record unreadable: " + why;
     counters.spooled.decrementAndGet();
     counters.dropped.increment();
     counters.recordError(reason);
     markFinal(r.seq());
-    if (holder != null) {
-      holder.take();
-      holder.tracker.dropped(reason);
-      holder.followersDropped(reason);
-      holder.generation.leave();
-    } else {
-      recoveredGeneration.leave();
-    }
+    tracker.dropped(reason);
+    gen.leave();
   }
 
   @Override
@@ -308,6 +380,7 @@ final class MappedEventSpool implements Spool {
     if (e.seq >= 0) {
       markFinal(e.seq);
     }
+    e.leaveFollowerGenerations();
   }
 
   private void markFinal(long seq) {
@@ -319,6 +392,7 @@ final class MappedEventSpool implements Spool {
 
   @Override
   public void checkpoint() {
+    readKeys.clear(); // the batch is assembled: what is read from now on goes into another
     if (memoryFull && counters.queued.get() + counters.inFlight() < ctx.settings.queueCapacity
         && counters.queuedBytes.get() < ctx.settings.queueBytes) {
       memoryFull = false;
@@ -387,22 +461,17 @@ final class MappedEventSpool implements Spool {
 
   /** Tells whoever waits on a record not read back that it stays in the spool. */
   private long releaseWaiting() {
-    long n = 0;
-    for (java.util.Iterator<Entry> it = waiting.values().iterator(); it.hasNext(); ) {
-      Entry e = it.next();
-      it.remove();
-      e.take();
-      release(e);
-      n++;
-    }
-    waitingByKey.clear();
-    return n;
+    return waiters.drain((tracker, gen) -> {
+      gen.leave();
+      tracker.spooled(LEFT_IN_SPOOL);
+    });
   }
 
   private static void release(Entry e) {
-    e.generation.leave();
     e.tracker.spooled(LEFT_IN_SPOOL);
     e.followersSpooled(LEFT_IN_SPOOL);
+    e.leaveFollowerGenerations();
+    e.generation.leave();
   }
 
   @Override
@@ -431,5 +500,44 @@ final class MappedEventSpool implements Spool {
 
   Path dir() {
     return spool.dir();
+  }
+
+  /**
+   * One caller thread's reusable state for compact records: the record's buffer, and the encoded stream and kind of
+   * the last event (a thread offers the same few, so neither is encoded twice).
+   */
+  private static final class OfferScratch {
+    private ByteBuffer buffer = ByteBuffer.allocate(512);
+    private String stream;
+    private byte[] streamBytes;
+    private SpoolCodec codec;
+    private byte[] kindBytes;
+
+    /** The buffer, cleared, with room for {@code n} bytes. */
+    ByteBuffer buffer(int n) {
+      if (buffer.capacity() < n) {
+        buffer = ByteBuffer.allocate(Math.max(n, buffer.capacity() * 2));
+      }
+      return buffer.clear();
+    }
+
+    byte[] streamBytes(String s) {
+      if (!s.equals(stream)) {
+        streamBytes = s.getBytes(StandardCharsets.UTF_8);
+        stream = s;
+      }
+      return streamBytes;
+    }
+
+    /** The codec's kind as ASCII, or {@code null} if it is not 1 to 64 printable ASCII characters. */
+    byte[] kindBytes(SpoolCodec c) {
+      if (c != codec) {
+        String k = c.kind();
+        kindBytes = k != null && !k.isEmpty() && k.length() <= SpooledEvent.MAX_KIND
+            && k.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f) ? k.getBytes(StandardCharsets.US_ASCII) : null;
+        codec = c;
+      }
+      return kindBytes;
+    }
   }
 }
