@@ -132,6 +132,11 @@ public final class MappedSpool implements AutoCloseable {
         log.info("eventrelayer spool {}: {}", dir, spool.recovery.describe());
       }
       spool.checkpoint(); // the lost numbers are final now: record it before anything can be appended
+      // Allocate the first segment's pages here, before the first append: the spool's thread would be behind the
+      // callers of a burst right after the start, and each would take a page fault per page in its append.
+      while (first.touch(1024)) {
+        Thread.onSpinWait();
+      }
       spool.preparer.start();
       return spool;
     } catch (IOException | RuntimeException e) {
