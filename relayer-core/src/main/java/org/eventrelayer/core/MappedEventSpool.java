@@ -45,6 +45,8 @@ final class MappedEventSpool implements Spool {
 
   private static final Logger log = LoggerFactory.getLogger(MappedEventSpool.class);
   static final String LEFT_IN_SPOOL = "left in the spool at close; replayed when the service starts again";
+  static final String UNTRACKED = "in the spool, not delivered yet; its delivery is not reported: more events than "
+      + "spool.trackedEvents wait in the spool";
   private static final ThreadLocal<OfferScratch> SCRATCH = ThreadLocal.withInitial(OfferScratch::new);
 
   private final EngineContext ctx;
@@ -56,6 +58,8 @@ final class MappedEventSpool implements Spool {
   private final AtomicBoolean runQueued = new AtomicBoolean();
   /** The worker holds as many events in memory as queueCapacity/queueBytes allow: the rest waits in the spool. */
   private volatile boolean memoryFull;
+  /** Every record below this number is final, as of the worker's last checkpoint: what flush waits for. */
+  private volatile long finalBelow;
   /** Who waits on each record appended by this run and not read back yet, by sequence number. */
   private final SpoolWaiters waiters = new SpoolWaiters();
   /** Whether events may be spooled in their compact form (not when signing: the signature covers the JSON). */
@@ -71,6 +75,7 @@ final class MappedEventSpool implements Spool {
   /** The events read back since the last checkpoint (one batch's assembly) by coalescing key: equal ones follow. */
   private final HashMap<String, Entry> readKeys = new HashMap<>();
   private long forcedBelow;
+  private long replayedUnread; // records replayed from an earlier run and not read back yet
   private boolean finishedSinceCheckpoint;
 
   private MappedEventSpool(EngineContext ctx, EventBuilder builder, MappedSpool spool) {
@@ -85,6 +90,7 @@ final class MappedEventSpool implements Spool {
     this.compact = ctx.settings.signer == null;
     loadCodecs();
     recover(spool.recovery());
+    this.finalBelow = spool.finalBelow(); // the worker has not started: it moves it from here
   }
 
   /**
@@ -123,6 +129,7 @@ final class MappedEventSpool implements Spool {
     long n = r.replayable();
     if (n > 0) {
       recoveredGeneration.enter(n);
+      replayedUnread = n;
       counters.accepted.add(n);
       counters.spooled.addAndGet(n);
       queueRun();
@@ -146,11 +153,14 @@ final class MappedEventSpool implements Spool {
   public Refusal offer(PendingEvent event, int size) {
     SpoolCodec codec = compact ? event.spoolCodec() : null;
     long nowMillis = ctx.clock.currentTimeMillis();
+    // Beyond spool.trackedEvents events waiting in the spool, the caller's future completes at once (spooled):
+    // the heap then holds nothing per record, whatever the length of the outage.
+    boolean awaited = counters.spooled.get() < ctx.settings.spoolTrackedEvents;
     long seq;
     OfferScratch scratch = codec == null ? null : SCRATCH.get();
     byte[] kind = scratch == null ? null : scratch.kindBytes(codec);
     if (kind != null) {
-      seq = appendCompact(event, codec, kind, scratch, nowMillis);
+      seq = appendCompact(event, codec, kind, scratch, nowMillis, awaited);
     } else {
       Entry built = new Entry(event, size, ctx.generation(), ctx.clock.nanoTime(), nowMillis);
       builder.serialize(built);
@@ -165,29 +175,32 @@ final class MappedEventSpool implements Spool {
       }
       String key = ctx.settings.coalesce ? event.coalesceKey() : null;
       seq = spool.append(SpooledEvent.generic(nowMillis, event.stream(), built.event.id(), key, built.event.json())
-          .encode());
+          .encode(awaited));
     }
     if (seq < 0) {
       return refusal(org.eventrelayer.core.spool.Refusal.of(seq));
     }
-    Generation gen = ctx.generation();
-    gen.enter();
     counters.accepted.increment();
     counters.spooled.incrementAndGet();
-    waiters.put(seq, event.tracker(), gen);
+    if (awaited) {
+      waiters.put(seq, event.tracker());
+    } else {
+      event.tracker().spooled(UNTRACKED);
+    }
     queueRun();
     return null;
   }
 
   /** Appends the compact record of {@code event}: the codec's few fields, encoded on this thread, no JSON. */
-  private long appendCompact(PendingEvent event, SpoolCodec codec, byte[] kind, OfferScratch s, long nowMillis) {
+  private long appendCompact(PendingEvent event, SpoolCodec codec, byte[] kind, OfferScratch s, long nowMillis,
+      boolean awaited) {
     byte[] stream = s.streamBytes(event.stream());
     if (codec != lastCodec) {
       codecs.putIfAbsent(codec.kind(), codec);
       lastCodec = codec;
     }
     ByteBuffer out = s.buffer(SpooledEvent.compactHeaderBytes(stream, kind) + codec.maxEncodedBytes(event));
-    SpooledEvent.putCompactHeader(out, nowMillis, stream, kind);
+    SpooledEvent.putCompactHeader(out, nowMillis, stream, kind, awaited);
     codec.encode(event, out);
     return spool.append(out.array(), 0, out.position());
   }
@@ -271,14 +284,15 @@ final class MappedEventSpool implements Spool {
         }
         return null;
       }
-      DeliveryTracker tracker;
-      Generation gen;
+      DeliveryTracker tracker = DeliveryTracker.untracked();
+      Generation gen = Generation.UNCOUNTED; // flush waits for the spool's watermark instead (awaitFinal)
       if (r.replayed()) {
-        tracker = DeliveryTracker.untracked();
         gen = recoveredGeneration;
+        replayedUnread--;
+      } else if (!SpooledEvent.awaited(r.payload())) {
+        // its caller was told at once (spool.trackedEvents)
       } else if (waiters.take(r.seq())) {
         tracker = waiters.tracker();
-        gen = waiters.generation();
       } else {
         // Its append returned a moment ago and its caller is registering who waits on it. Step aside rather than
         // spin: the caller queues the marker again once registered (or this check sees it registered).
@@ -363,6 +377,7 @@ final class MappedEventSpool implements Spool {
   }
 
   private void unreadable(SpooledRecord r, DeliveryTracker tracker, Generation gen, String why) {
+
     String reason = "spool record unreadable: " + why;
     counters.spooled.decrementAndGet();
     counters.dropped.increment();
@@ -403,6 +418,7 @@ final class MappedEventSpool implements Spool {
         return;
       }
       finishedSinceCheckpoint = false;
+      finalBelow = spool.finalBelow();
       try {
         spool.checkpoint();
       } catch (IOException e) {
@@ -410,6 +426,30 @@ final class MappedEventSpool implements Spool {
             + "in {}: {}; a restart may send some delivered events again", ctx.name, spool.dir(), e.toString());
       }
     }
+  }
+
+  /** Every record appended so far has a number below this. */
+  @Override
+  public long flushMark() {
+    return spool.nextSeq();
+  }
+
+  /**
+   * Waits until the worker's checkpoints say that every record below {@code mark} is final. Polls (flush is a
+   * blocking call of the host; the worker checkpoints after every batch and when idle).
+   */
+  @Override
+  public boolean awaitFinal(long mark, long deadlineNanos) {
+    long park = 20_000;
+    while (finalBelow < mark) {
+      long left = deadlineNanos - System.nanoTime();
+      if (left <= 0 || Thread.currentThread().isInterrupted() || ctx.terminated) {
+        return finalBelow >= mark;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(this, Math.min(left, park));
+      park = Math.min(park * 2, 5_000_000);
+    }
+    return true;
   }
 
   @Override
@@ -425,13 +465,11 @@ final class MappedEventSpool implements Spool {
   /** On exit: every event not final stays in the spool, counted as spooled; whoever waits on it is told. */
   @Override
   public void leave(List<Entry> left, Verdicts verdicts) {
-    long kept = 0;
     for (Entry e : left) {
       counters.queued.decrementAndGet();
       counters.queuedBytes.addAndGet(-e.sizeHint);
       counters.spooled.incrementAndGet();
       release(e);
-      kept++;
     }
     QueueItem item;
     while ((item = ctx.queue.poll()) != null) {
@@ -440,7 +478,7 @@ final class MappedEventSpool implements Spool {
       }
     }
     runQueued.set(true); // nothing may queue the marker any more
-    kept += releaseWaiting();
+    releaseWaiting();
     try {
       synchronized (finalLock) {
         spool.close();
@@ -448,23 +486,20 @@ final class MappedEventSpool implements Spool {
     } catch (IOException e) {
       log.warn("eventrelayer service '{}': error closing the spool {}: {}", ctx.name, spool.dir(), e.toString());
     }
-    kept += releaseWaiting(); // appended by a caller that passed the closed check just before the close
-    long replayLeft = counters.spooled.get() - kept;
+    releaseWaiting(); // appended by a caller that passed the closed check just before the close
     if (counters.spooled.get() > 0) {
       log.info("eventrelayer service '{}': {} event(s) stay in the spool {} for the next start", ctx.name,
           counters.spooled.get(), spool.dir());
     }
-    if (replayLeft > 0) {
-      recoveredGeneration.leave(replayLeft); // replayed records not read back: nobody waits on them
+    if (replayedUnread > 0) {
+      recoveredGeneration.leave(replayedUnread); // replayed records not read back: nobody waits on them
+      replayedUnread = 0;
     }
   }
 
   /** Tells whoever waits on a record not read back that it stays in the spool. */
-  private long releaseWaiting() {
-    return waiters.drain((tracker, gen) -> {
-      gen.leave();
-      tracker.spooled(LEFT_IN_SPOOL);
-    });
+  private void releaseWaiting() {
+    waiters.drain(tracker -> tracker.spooled(LEFT_IN_SPOOL));
   }
 
   private static void release(Entry e) {

@@ -5,10 +5,11 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.eventrelayer.spi.DeliveryTracker;
 
 /**
- * Who waits on each record a run appended to the spool and the worker has not read back: its tracker and flush
- * generation, by sequence number. Sequence numbers have no holes, so this is an array of them in chunks of 4,096
- * (two references a record, 8 bytes with compressed oops) rather than a map: a caller's registration is two stores
- * into the chunk it lands in, without allocation, and the worker drops each chunk once it has read past it.
+ * Who waits on each record a run appended to the spool and the worker has not read back: its caller's tracker, by
+ * sequence number. Sequence numbers have no holes, so this is an array in chunks of 4,096 (4 bytes a record with
+ * compressed oops) rather than a map: a caller's registration is one store into the chunk it lands in, without
+ * allocation, and the worker drops each chunk once it has read past it. Only records whose caller waits are
+ * registered ({@code spool.trackedEvents}); a chunk none of whose records is registered is never created.
  *
  * <p>Threads: callers {@link #put} (concurrently, each its own sequence number); the worker {@link #take}s, in
  * sequence order.
@@ -25,14 +26,12 @@ final class SpoolWaiters {
   // Worker-confined.
   private long lowestChunk = -1;
   private DeliveryTracker takenTracker;
-  private Generation takenGeneration;
 
   /** Caller: registers who waits on record {@code seq}, which its own append just returned. */
-  void put(long seq, DeliveryTracker tracker, Generation generation) {
-    Chunk c = chunk(seq >>> SHIFT);
-    int i = (int) (seq & MASK);
-    c.generations[i] = generation; // published by the release store of the tracker
-    c.trackers.setRelease(i, tracker);
+  void put(long seq, DeliveryTracker tracker) {
+    // A volatile store: the caller reads whether the worker's marker is queued next, and the worker, having
+    // cleared it, reads this slot (see MappedEventSpool#read): one of the two must see the other's write.
+    chunk(seq >>> SHIFT).trackers.set((int) (seq & MASK), tracker);
   }
 
   private Chunk chunk(long number) {
@@ -47,25 +46,23 @@ final class SpoolWaiters {
   /** Whether record {@code seq}'s caller has registered (worker or any thread). */
   boolean registered(long seq) {
     Chunk c = chunks.get(seq >>> SHIFT);
-    return c != null && c.trackers.getAcquire((int) (seq & MASK)) != null;
+    return c != null && c.trackers.get((int) (seq & MASK)) != null;
   }
 
   /**
-   * Worker: takes the registration of record {@code seq} (then {@link #tracker()} and {@link #generation()} hold
-   * it); false if its caller has not registered yet. Drops the chunks below it.
+   * Worker: takes the registration of record {@code seq} (then {@link #tracker()} holds it); false if its caller
+   * has not registered yet. Drops the chunks below it.
    */
   boolean take(long seq) {
     long number = seq >>> SHIFT;
     Chunk c = chunks.get(number);
     int i = (int) (seq & MASK);
-    DeliveryTracker t = c == null ? null : c.trackers.getAcquire(i);
+    DeliveryTracker t = c == null ? null : c.trackers.get(i);
     if (t == null) {
       return false;
     }
     takenTracker = t;
-    takenGeneration = c.generations[i];
-    c.trackers.set(i, null);
-    c.generations[i] = null;
+    c.trackers.setPlain(i, null);
     if (lowestChunk < 0) {
       lowestChunk = number;
     }
@@ -80,24 +77,18 @@ final class SpoolWaiters {
     return takenTracker;
   }
 
-  /** The generation of the record {@link #take} took last. */
-  Generation generation() {
-    return takenGeneration;
-  }
-
   /**
    * At close, once no caller can append any more: calls {@code each} for every registration not taken, removes
    * them all, and returns how many there were.
    */
-  long drain(java.util.function.BiConsumer<DeliveryTracker, Generation> each) {
+  long drain(java.util.function.Consumer<DeliveryTracker> each) {
     long n = 0;
     for (Chunk c : chunks.values()) {
       for (int i = 0; i < SIZE; i++) {
         DeliveryTracker t = c.trackers.getAcquire(i);
         if (t != null) {
-          each.accept(t, c.generations[i]);
+          each.accept(t);
           c.trackers.set(i, null);
-          c.generations[i] = null;
           n++;
         }
       }
@@ -111,7 +102,6 @@ final class SpoolWaiters {
   private static final class Chunk {
     final long number;
     final AtomicReferenceArray<DeliveryTracker> trackers = new AtomicReferenceArray<>(SIZE);
-    final Generation[] generations = new Generation[SIZE];
 
     Chunk(long number) {
       this.number = number;

@@ -14,7 +14,9 @@ import java.nio.charset.StandardCharsets;
  *                event's {@link org.eventrelayer.spi.SpoolCodec} wrote
  * </pre>
  *
- * <p>{@code accepted} is epoch milliseconds (so {@code retry.maxAge} keeps counting across restarts); strings are
+ * <p>The first byte's bit {@code 0x10} says that the caller who appended the record waits on its outcome in this run
+ * (its delivery future is registered): the worker then waits for that registration before it takes the record.
+ * {@code accepted} is epoch milliseconds (so {@code retry.maxAge} keeps counting across restarts); strings are
  * UTF-8. A payload whose first byte is 0 is the generic form without its first byte, as the spool wrote it before
  * compact records (its {@code accepted} starts with a zero byte until the year 2500).
  *
@@ -31,6 +33,7 @@ record SpooledEvent(long acceptedMillis, String stream, String id, String coales
 
   static final byte GENERIC = 1;
   static final byte COMPACT = 2;
+  static final int AWAITED = 0x10;
   static final int MAX_KIND = 64;
 
   /** A generic record. */
@@ -38,13 +41,18 @@ record SpooledEvent(long acceptedMillis, String stream, String id, String coales
     return new SpooledEvent(acceptedMillis, stream, id, coalesceKey, json, null, null);
   }
 
-  /** Encodes a generic record's payload. */
-  byte[] encode() {
+  /** Whether the payload's caller waits on it in this run (see the class comment). */
+  static boolean awaited(byte[] payload) {
+    return payload.length > 0 && (payload[0] & AWAITED) != 0;
+  }
+
+  /** Encodes a generic record's payload; {@code awaited}: see the class comment. */
+  byte[] encode(boolean awaited) {
     byte[] s = stream.getBytes(StandardCharsets.UTF_8);
     byte[] i = id == null ? null : id.getBytes(StandardCharsets.UTF_8);
     byte[] k = coalesceKey == null ? null : coalesceKey.getBytes(StandardCharsets.UTF_8);
     ByteBuffer b = ByteBuffer.allocate(1 + 8 + 4 + s.length + 4 + length(i) + 4 + length(k) + json.length);
-    b.put(GENERIC).putLong(acceptedMillis).putInt(s.length).put(s);
+    b.put((byte) (GENERIC | (awaited ? AWAITED : 0))).putLong(acceptedMillis).putInt(s.length).put(s);
     put(b, i);
     put(b, k);
     return b.put(json).array();
@@ -56,8 +64,8 @@ record SpooledEvent(long acceptedMillis, String stream, String id, String coales
   }
 
   /** Writes the head of a compact record; the codec's bytes follow. */
-  static void putCompactHeader(ByteBuffer out, long acceptedMillis, byte[] stream, byte[] kind) {
-    out.put(COMPACT).putLong(acceptedMillis).putInt(stream.length).put(stream).put((byte) kind.length).put(kind);
+  static void putCompactHeader(ByteBuffer out, long acceptedMillis, byte[] stream, byte[] kind, boolean awaited) {
+    out.put((byte) (COMPACT | (awaited ? AWAITED : 0))).putLong(acceptedMillis).putInt(stream.length).put(stream).put((byte) kind.length).put(kind);
   }
 
   /**
@@ -68,7 +76,7 @@ record SpooledEvent(long acceptedMillis, String stream, String id, String coales
   static SpooledEvent decode(byte[] payload) {
     ByteBuffer b = ByteBuffer.wrap(payload);
     try {
-      byte form = payload[0];
+      int form = payload[0] & ~AWAITED;
       if (form != 0) {
         b.get();
       }

@@ -243,6 +243,35 @@ class SpoolEngineTest {
   }
 
   @Test
+  void beyondTrackedEventsFuturesCompleteAtOnceAsSpooledAndFlushStillWaitsForDelivery() {
+    Intake intake = new Intake();
+    EventRelayerGroup g = group(spooled("spool.trackedEvents", 10), intake::answer);
+    EventRelayer r = g.getRelayer(CHANNEL);
+    List<RelayResult> results = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      results.add(r.notify(CHANNEL, Groups.urls(i, 1).get(0)));
+    }
+    assertThat(results).allMatch(RelayResult::allAccepted);
+    // The first 10 wait for their delivery; the others were told at once where their event is.
+    assertThat(results.subList(0, 10)).noneMatch(res -> res.delivery().isDone());
+    for (RelayResult res : results.subList(10, 30)) {
+      DeliveryReport report = res.delivery().getNow(null);
+      assertThat(report).isNotNull();
+      assertThat(report.spooled()).isEqualTo(1);
+      assertThat(report.firstFailure()).isEqualTo(MappedEventSpool.UNTRACKED);
+    }
+    assertThat(g.flush(Duration.ofMillis(200))).as("the intake is down: nothing is final").isFalse();
+
+    intake.up.set(true);
+    assertThat(g.flush(PATIENCE)).as("flush waits for the untracked ones too").isTrue();
+    assertThat(intake.received.keySet()).isEqualTo(uris(0, 30));
+    assertThat(stats(g).delivered()).isEqualTo(30);
+    for (RelayResult res : results.subList(0, 10)) {
+      assertThat(res.delivery().getNow(null).allDelivered()).isTrue();
+    }
+  }
+
+  @Test
   void aSecondRelayerOnTheSameSpoolDirectoryFailsAtBuildTimeNamingSpoolDir() {
     group(spooled());
     assertThatThrownBy(() -> Groups.purgeGroup(service, Map.of(), spooled()))

@@ -47,7 +47,8 @@ class SpoolReplayTest {
     engine.put("maxBatchEvents", 25);
     engine.put("retry.initialBackoff", "1ms");
     engine.put("retry.maxBackoff", "5ms");
-    engine.put("breaker.failureRateThreshold", 100);
+    engine.put("breaker.slidingWindowSize", 10_000); // the first run fails every send: keep the breaker closed
+    engine.put("breaker.minimumNumberOfCalls", 10_000);
     EventRelayerGroup g = Groups.purgeGroup(service, Map.of("domain", "en.example.org",
         "tags", List.of("mediawiki", "ünïcode")), engine);
     groups.add(g);

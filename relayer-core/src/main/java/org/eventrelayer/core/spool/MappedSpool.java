@@ -294,6 +294,11 @@ public final class MappedSpool implements AutoCloseable {
   // ---------------------------------------------------------------------------------------------------------
   // The consumer's side.
 
+  /** The number below which every record is final (delivered, given up, or lost). Consumer thread only. */
+  public long finalBelow() {
+    return finals.watermark();
+  }
+
   /** Marks record {@code seq} final (delivered, or given up): it will not be replayed. Consumer thread only. */
   public void markFinal(long seq) {
     finals.add(seq, seq + 1);
