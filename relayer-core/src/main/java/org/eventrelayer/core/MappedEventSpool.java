@@ -2,7 +2,6 @@ package org.eventrelayer.core;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -34,12 +33,18 @@ import org.slf4j.LoggerFactory;
  * delivered or dead-lettered, and checkpoints after every batch; segments holding only final records are deleted.
  * A start replays what the previous run left.
  *
- * <p>In memory the spool keeps, per event not yet read back, only who waits on it (its tracker and flush generation,
- * an {@link Entry} without the event) and, for coalescing, the purges not yet read by key: an equal purge offered
- * meanwhile follows the one in the spool instead of being written again.
+ * <p>An event whose {@link PendingEvent#spoolCodec()} gives a codec (a purge) is written in its compact form: the
+ * caller encodes a few fields, and the worker decodes them and builds the event, so the JSON of a record is the
+ * same every time it is read. Other events (and every event of a service that signs) are built and serialized on
+ * the caller's thread, and their JSON is the record ({@link SpooledEvent}).
  *
- * <p>Threads: {@link #offer} on callers; {@link #awaitDurable} on callers (it waits for the spool's thread to force);
- * everything else on the worker, except {@link #finished}, which may run on the thread dropping an event.
+ * <p>In memory the spool keeps, per record not read back, only its caller's tracker ({@link SpoolWaiters}), and only
+ * while fewer than {@code spool.trackedEvents} records wait: beyond that a caller's future completes at once as
+ * spooled, so a long outage costs no heap. Equal purges are coalesced as they are read back, for one batch.
+ * {@code flush} waits for the records through the final watermark ({@link #awaitFinal}), not through generations.
+ *
+ * <p>Threads: {@link #offer} on callers; {@link #awaitDurable}, {@link #flushMark} and {@link #awaitFinal} on
+ * callers; everything else on the worker, except {@link #finished}, which may run on the thread dropping an event.
  */
 final class MappedEventSpool implements Spool {
 
@@ -535,44 +540,5 @@ final class MappedEventSpool implements Spool {
 
   Path dir() {
     return spool.dir();
-  }
-
-  /**
-   * One caller thread's reusable state for compact records: the record's buffer, and the encoded stream and kind of
-   * the last event (a thread offers the same few, so neither is encoded twice).
-   */
-  private static final class OfferScratch {
-    private ByteBuffer buffer = ByteBuffer.allocate(512);
-    private String stream;
-    private byte[] streamBytes;
-    private SpoolCodec codec;
-    private byte[] kindBytes;
-
-    /** The buffer, cleared, with room for {@code n} bytes. */
-    ByteBuffer buffer(int n) {
-      if (buffer.capacity() < n) {
-        buffer = ByteBuffer.allocate(Math.max(n, buffer.capacity() * 2));
-      }
-      return buffer.clear();
-    }
-
-    byte[] streamBytes(String s) {
-      if (!s.equals(stream)) {
-        streamBytes = s.getBytes(StandardCharsets.UTF_8);
-        stream = s;
-      }
-      return streamBytes;
-    }
-
-    /** The codec's kind as ASCII, or {@code null} if it is not 1 to 64 printable ASCII characters. */
-    byte[] kindBytes(SpoolCodec c) {
-      if (c != codec) {
-        String k = c.kind();
-        kindBytes = k != null && !k.isEmpty() && k.length() <= SpooledEvent.MAX_KIND
-            && k.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f) ? k.getBytes(StandardCharsets.US_ASCII) : null;
-        codec = c;
-      }
-      return kindBytes;
-    }
   }
 }
