@@ -137,6 +137,7 @@ public final class MappedSpool implements AutoCloseable {
       while (first.touch(1024)) {
         Thread.onSpinWait();
       }
+      spool.prepareSpares(); // likewise the segments after it (sparse: their pages are the spool thread's job)
       spool.preparer.start();
       return spool;
     } catch (IOException | RuntimeException e) {
@@ -455,6 +456,13 @@ public final class MappedSpool implements AutoCloseable {
       }
     }
     return touchSpares();
+  }
+
+  /** Creates the spare segments the spool keeps ready, as far as {@code maxBytes} allows; at open. */
+  private void prepareSpares() throws IOException {
+    while (spareCount < spareTarget && store.reserve(settings.maxBytes())) {
+      addSpare(store.createReserved());
+    }
   }
 
   /** Allocates a batch of pages of the segments ahead (and of the current one); true if some are left. */
