@@ -245,16 +245,17 @@ class SpoolEngineTest {
   @Test
   void beyondTrackedEventsFuturesCompleteAtOnceAsSpooledAndFlushStillWaitsForDelivery() {
     Intake intake = new Intake();
-    EventRelayerGroup g = group(spooled("spool.trackedEvents", 10), intake::answer);
+    // One event in memory at most: then at least n - 1 of the first n purges wait in the spool when the next comes.
+    EventRelayerGroup g = group(spooled("spool.trackedEvents", 10, "queueCapacity", 1), intake::answer);
     EventRelayer r = g.getRelayer(CHANNEL);
     List<RelayResult> results = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
       results.add(r.notify(CHANNEL, Groups.urls(i, 1).get(0)));
     }
     assertThat(results).allMatch(RelayResult::allAccepted);
-    // The first 10 wait for their delivery; the others were told at once where their event is.
+    // The first 10 wait for their delivery; from the 12th on, callers were told at once where their event is.
     assertThat(results.subList(0, 10)).noneMatch(res -> res.delivery().isDone());
-    for (RelayResult res : results.subList(10, 30)) {
+    for (RelayResult res : results.subList(11, 30)) {
       DeliveryReport report = res.delivery().getNow(null);
       assertThat(report).isNotNull();
       assertThat(report.spooled()).isEqualTo(1);
