@@ -23,4 +23,6 @@ module org.eventrelayer.api {
       org.eventrelayer.internal.CdnPurgeRelayerProvider,
       org.eventrelayer.internal.StreamRelayerProvider,
       org.eventrelayer.internal.WorkspaceEventRelayerProvider;
+  provides org.eventrelayer.spi.SpoolCodec with
+      org.eventrelayer.internal.CdnPurgeSpoolCodec;
 }

@@ -12,4 +12,7 @@ module org.eventrelayer.core {
   requires transitive org.slf4j; // RateLimitedLogger wraps a Logger
 
   exports org.eventrelayer.core;
+
+  // Compact spool records (e.g. the purge relayer's), decoded on the worker and on replay.
+  uses org.eventrelayer.spi.SpoolCodec;
 }

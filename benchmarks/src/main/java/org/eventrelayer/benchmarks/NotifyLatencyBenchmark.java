@@ -76,6 +76,14 @@ public class NotifyLatencyBenchmark {
 
   private java.nio.file.Path spoolDir;
 
+  /**
+   * With {@code spool=on}: {@code spool.trackedEvents}. The default here (10,000,000, like the queue's capacity)
+   * keeps every caller's delivery future registered, the path memory mode measures; {@code 100000} (the engine's
+   * default) completes the futures of most calls at once as spooled, once an iteration's backlog passes it.
+   */
+  @Param({"10000000"})
+  public String trackedEvents;
+
   /** {@code off}: coalescing disabled if the engine has the key; {@code on}: enabled; {@code default}: not set. */
   @Param({"off"})
   public String coalesce;
@@ -184,6 +192,7 @@ public class NotifyLatencyBenchmark {
       spoolDir = java.nio.file.Files.createTempDirectory("bench-spool");
       service.put("spoolDir", spoolDir.toString());
       service.put("spool.maxBytes", "8GiB");
+      service.put("spool.trackedEvents", trackedEvents);
     } else if (!spool.equals("off")) {
       throw new IllegalArgumentException("spool: on or off, not " + spool);
     }

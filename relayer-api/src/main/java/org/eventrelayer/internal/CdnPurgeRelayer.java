@@ -3,8 +3,6 @@ package org.eventrelayer.internal;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.eventrelayer.Refusal;
@@ -20,26 +18,15 @@ import org.eventrelayer.spi.PendingEvent;
  */
 final class CdnPurgeRelayer extends ServiceRelayer {
 
-  static final String SCHEMA = "/resource_change/1.0.0";
   static final long MAX_EPOCH_MILLIS = Instant.parse("9999-12-31T23:59:59.999Z").toEpochMilli();
 
   private final String channel;
-  private final String stream;
-  private final String domain; // null: the URL's host
-  private final List<String> tags;
-  private final int fixedSize;
+  private final CdnPurge.Shape shape;
 
   CdnPurgeRelayer(String channel, String stream, String domain, List<String> tags, EventService service) {
     super(channel, CdnPurgeRelayerProvider.NAME, List.of(service));
     this.channel = channel;
-    this.stream = stream;
-    this.domain = domain;
-    this.tags = List.copyOf(tags);
-    int size = 200 + stream.length() + (domain == null ? 0 : domain.length() * 3);
-    for (String t : tags) {
-      size += t.length() * 3 + 3;
-    }
-    this.fixedSize = size;
+    this.shape = new CdnPurge.Shape(stream, domain, tags);
   }
 
   @Override
@@ -108,7 +95,7 @@ final class CdnPurgeRelayer extends ServiceRelayer {
         requestId = null;
       }
     }
-    return new Purge(this, tracker, url, millis, requestId);
+    return new CdnPurge(shape, tracker, url, millis, requestId);
   }
 
   /** Epoch millis from epoch seconds, epoch millis or ISO-8601; -1 if unusable. */
@@ -140,51 +127,5 @@ final class CdnPurgeRelayer extends ServiceRelayer {
       return -1;
     }
     return millis >= 0 && millis <= MAX_EPOCH_MILLIS ? millis : -1;
-  }
-
-  /** One purge, validated; built into a resource_change event on the worker. */
-  private static final class Purge extends PendingEvent {
-    private final CdnPurgeRelayer relayer;
-    private final String url;
-    private final long millis;
-    private final String requestId;
-
-    Purge(CdnPurgeRelayer relayer, DeliveryTracker tracker, String url, long millis, String requestId) {
-      super(relayer.stream, tracker);
-      this.relayer = relayer;
-      this.url = url;
-      this.millis = millis;
-      this.requestId = requestId;
-    }
-
-    @Override
-    public Map<String, Object> build() {
-      Map<String, Object> meta = new LinkedHashMap<>(8);
-      meta.put("uri", url);
-      meta.put("id", RandomUuids.next());
-      meta.put("dt", IsoMillis.format(millis));
-      meta.put("domain", relayer.domain != null ? relayer.domain : UrlCheck.host(url));
-      meta.put("stream", relayer.stream);
-      if (requestId != null) {
-        meta.put("request_id", requestId);
-      }
-      Map<String, Object> event = new LinkedHashMap<>(4);
-      event.put("$schema", SCHEMA);
-      event.put("meta", meta);
-      if (!relayer.tags.isEmpty()) {
-        event.put("tags", new ArrayList<>(relayer.tags));
-      }
-      return event;
-    }
-
-    @Override
-    public int sizeHint() {
-      return relayer.fixedSize + url.length() * 2 + (requestId == null ? 0 : requestId.length() * 3 + 16);
-    }
-
-    @Override
-    public String coalesceKey() {
-      return url;
-    }
   }
 }

@@ -52,4 +52,13 @@ public abstract class PendingEvent {
   public String coalesceKey() {
     return null;
   }
+
+  /**
+   * The compact form a service's spool may keep instead of the built event, or {@code null} (the default): the
+   * spool then keeps the serialized event, built on the caller's thread. See {@link SpoolCodec}. A service whose
+   * events are signed ({@code signing.*}) always keeps the serialized event.
+   */
+  public SpoolCodec spoolCodec() {
+    return null;
+  }
 }

@@ -201,6 +201,7 @@ public final class DeliveryEngine implements EventService {
   @Override
   public boolean flush(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
+    long spooled = spool.flushMark();
     Generation sealed = ctx.seal();
     sealed.leave(); // remove the seal
     ctx.wake();
@@ -209,7 +210,7 @@ public final class DeliveryEngine implements EventService {
         return false;
       }
     }
-    return true;
+    return spool.awaitFinal(spooled, deadline);
   }
 
   /**

@@ -23,7 +23,7 @@ final class EngineSettings {
       "retry.maxAttempts", "retry.initialBackoff", "retry.maxBackoff", "retry.multiplier", "retry.maxAge",
       "breaker.failureRateThreshold", "breaker.slidingWindowSize", "breaker.minimumNumberOfCalls",
       "breaker.waitInOpenState", "breaker.maxWaitInOpenState", "breaker.permittedCallsInHalfOpenState",
-      "spool.fsync", "spool.fsyncInterval", "spool.maxBytes", "spool.segmentBytes",
+      "spool.fsync", "spool.fsyncInterval", "spool.maxBytes", "spool.segmentBytes", "spool.trackedEvents",
       "signing.secret", "signing.algorithm", "signing.field");
 
   final int queueCapacity;
@@ -58,6 +58,8 @@ final class EngineSettings {
   final Duration fsyncInterval;
   final long spoolMaxBytes;
   final long spoolSegmentBytes;
+  /** Events waiting in the spool up to which a new one keeps its caller's delivery future (the rest: spooled). */
+  final int spoolTrackedEvents;
 
   EngineSettings(Config c, String serviceName) {
     this(c, serviceName, Map.of());
@@ -107,8 +109,10 @@ final class EngineSettings {
         throw c.error("spool.segmentBytes", "must be at most half of spool.maxBytes (" + spoolMaxBytes
             + "): whole segments are deleted, so the spool needs room for at least two");
       }
+      spoolTrackedEvents = c.getInt("spool.trackedEvents", 100_000, 0, 100_000_000);
     } else {
-      for (String k : List.of("spool.fsync", "spool.fsyncInterval", "spool.maxBytes", "spool.segmentBytes")) {
+      for (String k : List.of("spool.fsync", "spool.fsyncInterval", "spool.maxBytes", "spool.segmentBytes",
+          "spool.trackedEvents")) {
         if (c.has(k)) {
           throw c.error(k, "only applies with a spool: set spoolDir (and overflow: spool)");
         }
@@ -119,6 +123,7 @@ final class EngineSettings {
       fsyncInterval = Duration.ZERO;
       spoolMaxBytes = 0;
       spoolSegmentBytes = 0;
+      spoolTrackedEvents = 0;
     }
 
     queueCapacity = c.getInt("queueCapacity", intDefault(defaults, "queueCapacity", 50_000), 1, 10_000_000);

@@ -28,6 +28,7 @@ final class Entry implements QueueItem {
   boolean isFinal;
   String coalesceKey; // set while equal purges may follow this one
   private List<DeliveryTracker> followers; // guarded by this; frozen once taken
+  private List<Generation> followerGenerations; // spool: of the equal events read back that follow this one
   private boolean taken; // guarded by this
 
   Entry(PendingEvent source, int sizeHint, Generation generation, long acceptedNanos, long acceptedMillis) {
@@ -69,6 +70,24 @@ final class Entry implements QueueItem {
 
   private synchronized List<DeliveryTracker> followers() {
     return followers == null ? List.of() : followers;
+  }
+
+  /** Spool, worker: an equal event read back follows this one; its generation is left when this one is final. */
+  void followerGeneration(Generation g) {
+    if (followerGenerations == null) {
+      followerGenerations = new ArrayList<>(2);
+    }
+    followerGenerations.add(g);
+  }
+
+  /** Leaves the followers' generations (once they were told this one's outcome). */
+  void leaveFollowerGenerations() {
+    if (followerGenerations != null) {
+      for (Generation g : followerGenerations) {
+        g.leave();
+      }
+      followerGenerations = null;
+    }
   }
 
   void followersDelivered() {

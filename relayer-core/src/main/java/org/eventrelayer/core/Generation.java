@@ -12,6 +12,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Generation {
 
+  /**
+   * The generation of the spool's records: nobody waits on it (a flush waits for the spool's own watermark, see
+   * {@link Spool#flushMark()}), so entering and leaving it costs nothing.
+   */
+  static final Generation UNCOUNTED = new Generation(null);
+
   private final AtomicLong outstanding = new AtomicLong(1); // 1 = the seal, removed by flush()
   private final CompletableFuture<Void> done = new CompletableFuture<>();
   private volatile Generation previous;
@@ -21,11 +27,13 @@ final class Generation {
   }
 
   void enter() {
-    outstanding.incrementAndGet();
+    if (this != UNCOUNTED) {
+      outstanding.incrementAndGet();
+    }
   }
 
   void leave() {
-    if (outstanding.decrementAndGet() == 0) {
+    if (this != UNCOUNTED && outstanding.decrementAndGet() == 0) {
       done.complete(null);
     }
   }

@@ -1,9 +1,13 @@
 package org.eventrelayer.core;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,6 +22,7 @@ import org.eventrelayer.core.spool.SpoolSettings;
 import org.eventrelayer.core.spool.SpooledRecord;
 import org.eventrelayer.spi.DeliveryTracker;
 import org.eventrelayer.spi.PendingEvent;
+import org.eventrelayer.spi.SpoolCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,17 +33,26 @@ import org.slf4j.LoggerFactory;
  * delivered or dead-lettered, and checkpoints after every batch; segments holding only final records are deleted.
  * A start replays what the previous run left.
  *
- * <p>In memory the spool keeps, per event not yet read back, only who waits on it (its tracker and flush generation,
- * an {@link Entry} without the event) and, for coalescing, the purges not yet read by key: an equal purge offered
- * meanwhile follows the one in the spool instead of being written again.
+ * <p>An event whose {@link PendingEvent#spoolCodec()} gives a codec (a purge) is written in its compact form: the
+ * caller encodes a few fields, and the worker decodes them and builds the event, so the JSON of a record is the
+ * same every time it is read. Other events (and every event of a service that signs) are built and serialized on
+ * the caller's thread, and their JSON is the record ({@link SpooledEvent}).
  *
- * <p>Threads: {@link #offer} on callers; {@link #awaitDurable} on callers (it waits for the spool's thread to force);
- * everything else on the worker, except {@link #finished}, which may run on the thread dropping an event.
+ * <p>In memory the spool keeps, per record not read back, only its caller's tracker ({@link SpoolWaiters}), and only
+ * while fewer than {@code spool.trackedEvents} records wait: beyond that a caller's future completes at once as
+ * spooled, so a long outage costs no heap. Equal purges are coalesced as they are read back, for one batch.
+ * {@code flush} waits for the records through the final watermark ({@link #awaitFinal}), not through generations.
+ *
+ * <p>Threads: {@link #offer} on callers; {@link #awaitDurable}, {@link #flushMark} and {@link #awaitFinal} on
+ * callers; everything else on the worker, except {@link #finished}, which may run on the thread dropping an event.
  */
 final class MappedEventSpool implements Spool {
 
   private static final Logger log = LoggerFactory.getLogger(MappedEventSpool.class);
   static final String LEFT_IN_SPOOL = "left in the spool at close; replayed when the service starts again";
+  static final String UNTRACKED = "in the spool, not delivered yet; its delivery is not reported: more events than "
+      + "spool.trackedEvents wait in the spool";
+  private static final ThreadLocal<OfferScratch> SCRATCH = ThreadLocal.withInitial(OfferScratch::new);
 
   private final EngineContext ctx;
   private final ServiceCounters counters;
@@ -49,16 +63,24 @@ final class MappedEventSpool implements Spool {
   private final AtomicBoolean runQueued = new AtomicBoolean();
   /** The worker holds as many events in memory as queueCapacity/queueBytes allow: the rest waits in the spool. */
   private volatile boolean memoryFull;
+  /** Every record below this number is final, as of the worker's last checkpoint: what flush waits for. */
+  private volatile long finalBelow;
   /** Who waits on each record appended by this run and not read back yet, by sequence number. */
-  private final ConcurrentHashMap<Long, Entry> waiting = new ConcurrentHashMap<>();
-  /** Purges in the spool not read back yet, by coalescing key. */
-  private final ConcurrentHashMap<String, Entry> waitingByKey = new ConcurrentHashMap<>();
+  private final SpoolWaiters waiters = new SpoolWaiters();
+  /** Whether events may be spooled in their compact form (not when signing: the signature covers the JSON). */
+  private final boolean compact;
+  /** The codecs of compact records, by kind: the registered ones, and every one an offered event brought. */
+  private final ConcurrentHashMap<String, SpoolCodec> codecs = new ConcurrentHashMap<>();
+  private volatile SpoolCodec lastCodec; // the codec registered last: nearly always the offered one
   private final Refusal full;
   private final Object finalLock = new Object();
   private final Generation recoveredGeneration;
   // Worker-confined.
   private SpooledRecord stashed; // read before its caller registered who waits on it
+  /** The events read back since the last checkpoint (one batch's assembly) by coalescing key: equal ones follow. */
+  private final HashMap<String, Entry> readKeys = new HashMap<>();
   private long forcedBelow;
+  private long replayedUnread; // records replayed from an earlier run and not read back yet
   private boolean finishedSinceCheckpoint;
 
   private MappedEventSpool(EngineContext ctx, EventBuilder builder, MappedSpool spool) {
@@ -70,7 +92,10 @@ final class MappedEventSpool implements Spool {
     this.full = new Refusal(0, RefusalReason.QUEUE_FULL, "spool of event service '" + ctx.name + "' is full ("
         + ctx.settings.spoolMaxBytes + " bytes, spool.maxBytes)");
     this.recoveredGeneration = ctx.generation();
+    this.compact = ctx.settings.signer == null;
+    loadCodecs();
     recover(spool.recovery());
+    this.finalBelow = spool.finalBelow(); // the worker has not started: it moves it from here
   }
 
   /**
@@ -91,10 +116,25 @@ final class MappedEventSpool implements Spool {
     }
   }
 
+  /** The codecs registered as services, so that compact records an earlier run left can be read back. */
+  private void loadCodecs() {
+    ClassLoader[] loaders = {Thread.currentThread().getContextClassLoader(), MappedEventSpool.class.getClassLoader()};
+    for (ClassLoader loader : loaders) {
+      try {
+        for (SpoolCodec c : ServiceLoader.load(SpoolCodec.class, loader)) {
+          codecs.putIfAbsent(c.kind(), c);
+        }
+      } catch (ServiceConfigurationError | RuntimeException e) {
+        log.warn("eventrelayer service '{}': a spool codec failed to load: {}", ctx.name, e.toString());
+      }
+    }
+  }
+
   private void recover(RecoveryReport r) {
     long n = r.replayable();
     if (n > 0) {
       recoveredGeneration.enter(n);
+      replayedUnread = n;
       counters.accepted.add(n);
       counters.spooled.addAndGet(n);
       queueRun();
@@ -116,47 +156,58 @@ final class MappedEventSpool implements Spool {
 
   @Override
   public Refusal offer(PendingEvent event, int size) {
-    DeliveryTracker tracker = event.tracker();
-    String key = ctx.settings.coalesce ? event.coalesceKey() : null;
-    if (key != null) {
-      Entry first = waitingByKey.get(key);
-      if (first != null && first.follow(tracker)) { // the equal purge in the spool carries this one
+    SpoolCodec codec = compact ? event.spoolCodec() : null;
+    long nowMillis = ctx.clock.currentTimeMillis();
+    // Beyond spool.trackedEvents events waiting in the spool, the caller's future completes at once (spooled):
+    // the heap then holds nothing per record, whatever the length of the outage.
+    boolean awaited = counters.spooled.get() < ctx.settings.spoolTrackedEvents;
+    long seq;
+    OfferScratch scratch = codec == null ? null : SCRATCH.get();
+    byte[] kind = scratch == null ? null : scratch.kindBytes(codec);
+    if (kind != null) {
+      seq = appendCompact(event, codec, kind, scratch, nowMillis, awaited);
+    } else {
+      Entry built = new Entry(event, size, ctx.generation(), ctx.clock.nanoTime(), nowMillis);
+      builder.serialize(built);
+      if (built.event == null) { // can never be sent: the worker dead-letters it, as in memory mode
+        built.generation.enter();
         counters.accepted.increment();
-        counters.coalesced.increment();
+        counters.queued.incrementAndGet();
+        counters.queuedBytes.addAndGet(size);
+        ctx.queue.add(built);
+        ctx.wakeIfIdle();
         return null;
       }
+      String key = ctx.settings.coalesce ? event.coalesceKey() : null;
+      seq = spool.append(SpooledEvent.generic(nowMillis, event.stream(), built.event.id(), key, built.event.json())
+          .encode(awaited));
     }
-    long nowNanos = ctx.clock.nanoTime();
-    long nowMillis = ctx.clock.currentTimeMillis();
-    Generation gen = ctx.generation();
-    Entry built = new Entry(event, size, gen, nowNanos, nowMillis);
-    builder.serialize(built);
-    if (built.event == null) { // can never be sent: the worker dead-letters it, as in memory mode
-      gen.enter();
-      counters.accepted.increment();
-      counters.queued.incrementAndGet();
-      counters.queuedBytes.addAndGet(size);
-      ctx.queue.add(built);
-      ctx.wakeIfIdle();
-      return null;
-    }
-    byte[] record = new SpooledEvent(nowMillis, event.stream(), built.event.id(), key, built.event.json()).encode();
-    long seq = spool.append(record);
     if (seq < 0) {
       return refusal(org.eventrelayer.core.spool.Refusal.of(seq));
     }
-    gen.enter();
     counters.accepted.increment();
     counters.spooled.incrementAndGet();
-    Entry holder = new Entry(null, tracker, event.stream(), built.event.json().length, gen, nowNanos, nowMillis);
-    holder.seq = seq;
-    if (key != null) {
-      holder.coalesceKey = key;
-      waitingByKey.put(key, holder);
+    if (awaited) {
+      waiters.put(seq, event.tracker());
+    } else {
+      event.tracker().spooled(UNTRACKED);
     }
-    waiting.put(seq, holder);
     queueRun();
     return null;
+  }
+
+  /** Appends the compact record of {@code event}: the codec's few fields, encoded on this thread, no JSON. */
+  private long appendCompact(PendingEvent event, SpoolCodec codec, byte[] kind, OfferScratch s, long nowMillis,
+      boolean awaited) {
+    byte[] stream = s.streamBytes(event.stream());
+    if (codec != lastCodec) {
+      codecs.putIfAbsent(codec.kind(), codec);
+      lastCodec = codec;
+    }
+    ByteBuffer out = s.buffer(SpooledEvent.compactHeaderBytes(stream, kind) + codec.maxEncodedBytes(event));
+    SpooledEvent.putCompactHeader(out, nowMillis, stream, kind, awaited);
+    codec.encode(event, out);
+    return spool.append(out.array(), 0, out.position());
   }
 
   private Refusal refusal(org.eventrelayer.core.spool.Refusal r) {
@@ -183,7 +234,7 @@ final class MappedEventSpool implements Spool {
 
   /** Puts the marker of records to read on the worker's queue, unless it is there. */
   private void queueRun() {
-    if (!memoryFull && runQueued.compareAndSet(false, true)) {
+    if (!memoryFull && !runQueued.get() && runQueued.compareAndSet(false, true)) { // read first: no write when set
       ctx.queue.add(run);
       ctx.wakeIfIdle();
     }
@@ -238,14 +289,22 @@ final class MappedEventSpool implements Spool {
         }
         return null;
       }
-      Entry holder = r.replayed() ? null : waiting.remove(r.seq());
-      if (holder == null && !r.replayed()) {
+      DeliveryTracker tracker = DeliveryTracker.untracked();
+      Generation gen = Generation.UNCOUNTED; // flush waits for the spool's watermark instead (awaitFinal)
+      if (r.replayed()) {
+        gen = recoveredGeneration;
+        replayedUnread--;
+      } else if (!SpooledEvent.awaited(r.payload())) {
+        // its caller was told at once (spool.trackedEvents)
+      } else if (waiters.take(r.seq())) {
+        tracker = waiters.tracker();
+      } else {
         // Its append returned a moment ago and its caller is registering who waits on it. Step aside rather than
         // spin: the caller queues the marker again once registered (or this check sees it registered).
         stashed = r;
         ctx.queue.poll();
         runQueued.set(false);
-        if (waiting.containsKey(r.seq())) {
+        if (waiters.registered(r.seq())) {
           queueRun();
         }
         return null;
@@ -254,50 +313,83 @@ final class MappedEventSpool implements Spool {
         forcedBelow = spool.nextSeq();
         spool.force(); // spool.fsync: batch: nothing is sent before it is on the device
       }
-      SpooledEvent ev;
+      Entry e;
       try {
-        ev = SpooledEvent.decode(r.payload());
-      } catch (IllegalArgumentException e) {
-        unreadable(r, holder, e.getMessage());
+        e = entry(SpooledEvent.decode(r.payload()), tracker, gen);
+      } catch (IllegalArgumentException ex) {
+        unreadable(r, tracker, gen, ex.getMessage());
         continue;
       }
-      return entry(r, ev, holder);
+      e.seq = r.seq();
+      if (!coalesced(e)) {
+        counters.spooled.decrementAndGet();
+        counters.queued.incrementAndGet();
+        counters.queuedBytes.addAndGet(e.sizeHint);
+        return e;
+      }
     }
   }
 
-  private Entry entry(SpooledRecord r, SpooledEvent ev, Entry holder) {
-    Entry e = holder;
-    if (e == null) {
-      long ageMillis = Math.max(0, Math.min(ctx.clock.currentTimeMillis() - ev.acceptedMillis(),
-          TimeUnit.DAYS.toMillis(3650)));
-      e = new Entry(null, DeliveryTracker.untracked(), ev.stream(), ev.json().length, recoveredGeneration,
-          ctx.clock.nanoTime() - TimeUnit.MILLISECONDS.toNanos(ageMillis), ev.acceptedMillis());
-      e.seq = r.seq();
-    } else if (e.coalesceKey != null) {
-      e.take(); // no equal purge may follow it any more
-      waitingByKey.remove(e.coalesceKey, e);
+  /** The entry of a record read back: its event built from the JSON (generic), or to be built from the codec's. */
+  private Entry entry(SpooledEvent ev, DeliveryTracker tracker, Generation gen) {
+    long ageMillis = Math.max(0, Math.min(ctx.clock.currentTimeMillis() - ev.acceptedMillis(),
+        TimeUnit.DAYS.toMillis(3650)));
+    long acceptedNanos = ctx.clock.nanoTime() - TimeUnit.MILLISECONDS.toNanos(ageMillis);
+    if (ev.kind() == null) {
+      Entry e = new Entry(null, tracker, ev.stream(), ev.json().length, gen, acceptedNanos, ev.acceptedMillis());
+      e.event = new BatchEvent(ev.stream(), ev.json(), ev.id(), null);
+      e.coalesceKey = ev.coalesceKey();
+      return e;
     }
-    e.event = new BatchEvent(ev.stream(), ev.json(), ev.id(), null);
-    counters.spooled.decrementAndGet();
-    counters.queued.incrementAndGet();
-    counters.queuedBytes.addAndGet(e.sizeHint);
+    SpoolCodec codec = codecs.get(ev.kind());
+    if (codec == null) {
+      throw new IllegalArgumentException("no spool codec for records of kind '" + ev.kind() + "' (register it "
+          + "as a service of " + SpoolCodec.class.getName() + ")");
+    }
+    PendingEvent source;
+    try {
+      source = codec.decode(ev.stream(), ev.compact());
+    } catch (RuntimeException ex) { // a codec's bug must not kill the worker
+      throw new IllegalArgumentException("the " + ev.kind() + " record cannot be decoded: " + ex, ex);
+    }
+    if (source == null || !source.stream().equals(ev.stream())) {
+      throw new IllegalArgumentException("the " + ev.kind() + " codec returned no event of stream " + ev.stream());
+    }
+    Entry e = new Entry(source, tracker, ev.stream(), source.sizeHint(), gen, acceptedNanos, ev.acceptedMillis());
+    e.coalesceKey = source.coalesceKey();
     return e;
   }
 
-  private void unreadable(SpooledRecord r, Entry holder, String why) {
+  /**
+   * Coalescing at read time: whether {@code e} joined an equal event read back for the same batch (it then shares
+   * that event's outcome, and its own record is final: the equal one carries the purge).
+   */
+  private boolean coalesced(Entry e) {
+    String key = ctx.settings.coalesce ? e.coalesceKey : null;
+    e.coalesceKey = null; // Admission's protocol (take()) is not used for the spool's entries
+    if (key == null) {
+      return false;
+    }
+    Entry leader = readKeys.putIfAbsent(key, e);
+    if (leader == null || !leader.follow(e.tracker)) {
+      return false;
+    }
+    leader.followerGeneration(e.generation);
+    counters.spooled.decrementAndGet();
+    counters.coalesced.increment();
+    markFinal(e.seq);
+    return true;
+  }
+
+  private void unreadable(SpooledRecord r, DeliveryTracker tracker, Generation gen, String why) {
+
     String reason = "spool record unreadable: " + why;
     counters.spooled.decrementAndGet();
     counters.dropped.increment();
     counters.recordError(reason);
     markFinal(r.seq());
-    if (holder != null) {
-      holder.take();
-      holder.tracker.dropped(reason);
-      holder.followersDropped(reason);
-      holder.generation.leave();
-    } else {
-      recoveredGeneration.leave();
-    }
+    tracker.dropped(reason);
+    gen.leave();
   }
 
   @Override
@@ -308,6 +400,7 @@ final class MappedEventSpool implements Spool {
     if (e.seq >= 0) {
       markFinal(e.seq);
     }
+    e.leaveFollowerGenerations();
   }
 
   private void markFinal(long seq) {
@@ -319,6 +412,7 @@ final class MappedEventSpool implements Spool {
 
   @Override
   public void checkpoint() {
+    readKeys.clear(); // the batch is assembled: what is read from now on goes into another
     if (memoryFull && counters.queued.get() + counters.inFlight() < ctx.settings.queueCapacity
         && counters.queuedBytes.get() < ctx.settings.queueBytes) {
       memoryFull = false;
@@ -329,6 +423,7 @@ final class MappedEventSpool implements Spool {
         return;
       }
       finishedSinceCheckpoint = false;
+      finalBelow = spool.finalBelow();
       try {
         spool.checkpoint();
       } catch (IOException e) {
@@ -336,6 +431,30 @@ final class MappedEventSpool implements Spool {
             + "in {}: {}; a restart may send some delivered events again", ctx.name, spool.dir(), e.toString());
       }
     }
+  }
+
+  /** Every record appended so far has a number below this. */
+  @Override
+  public long flushMark() {
+    return spool.nextSeq();
+  }
+
+  /**
+   * Waits until the worker's checkpoints say that every record below {@code mark} is final. Polls (flush is a
+   * blocking call of the host; the worker checkpoints after every batch and when idle).
+   */
+  @Override
+  public boolean awaitFinal(long mark, long deadlineNanos) {
+    long park = 20_000;
+    while (finalBelow < mark) {
+      long left = deadlineNanos - System.nanoTime();
+      if (left <= 0 || Thread.currentThread().isInterrupted() || ctx.terminated) {
+        return finalBelow >= mark;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(this, Math.min(left, park));
+      park = Math.min(park * 2, 5_000_000);
+    }
+    return true;
   }
 
   @Override
@@ -351,13 +470,11 @@ final class MappedEventSpool implements Spool {
   /** On exit: every event not final stays in the spool, counted as spooled; whoever waits on it is told. */
   @Override
   public void leave(List<Entry> left, Verdicts verdicts) {
-    long kept = 0;
     for (Entry e : left) {
       counters.queued.decrementAndGet();
       counters.queuedBytes.addAndGet(-e.sizeHint);
       counters.spooled.incrementAndGet();
       release(e);
-      kept++;
     }
     QueueItem item;
     while ((item = ctx.queue.poll()) != null) {
@@ -366,7 +483,7 @@ final class MappedEventSpool implements Spool {
       }
     }
     runQueued.set(true); // nothing may queue the marker any more
-    kept += releaseWaiting();
+    releaseWaiting();
     try {
       synchronized (finalLock) {
         spool.close();
@@ -374,35 +491,27 @@ final class MappedEventSpool implements Spool {
     } catch (IOException e) {
       log.warn("eventrelayer service '{}': error closing the spool {}: {}", ctx.name, spool.dir(), e.toString());
     }
-    kept += releaseWaiting(); // appended by a caller that passed the closed check just before the close
-    long replayLeft = counters.spooled.get() - kept;
+    releaseWaiting(); // appended by a caller that passed the closed check just before the close
     if (counters.spooled.get() > 0) {
       log.info("eventrelayer service '{}': {} event(s) stay in the spool {} for the next start", ctx.name,
           counters.spooled.get(), spool.dir());
     }
-    if (replayLeft > 0) {
-      recoveredGeneration.leave(replayLeft); // replayed records not read back: nobody waits on them
+    if (replayedUnread > 0) {
+      recoveredGeneration.leave(replayedUnread); // replayed records not read back: nobody waits on them
+      replayedUnread = 0;
     }
   }
 
   /** Tells whoever waits on a record not read back that it stays in the spool. */
-  private long releaseWaiting() {
-    long n = 0;
-    for (java.util.Iterator<Entry> it = waiting.values().iterator(); it.hasNext(); ) {
-      Entry e = it.next();
-      it.remove();
-      e.take();
-      release(e);
-      n++;
-    }
-    waitingByKey.clear();
-    return n;
+  private void releaseWaiting() {
+    waiters.drain(tracker -> tracker.spooled(LEFT_IN_SPOOL));
   }
 
   private static void release(Entry e) {
-    e.generation.leave();
     e.tracker.spooled(LEFT_IN_SPOOL);
     e.followersSpooled(LEFT_IN_SPOOL);
+    e.leaveFollowerGenerations();
+    e.generation.leave();
   }
 
   @Override

@@ -53,6 +53,16 @@ final class MemorySpool implements Spool {
   }
 
   @Override
+  public long flushMark() {
+    return 0;
+  }
+
+  @Override
+  public boolean awaitFinal(long mark, long deadlineNanos) {
+    return true; // memory mode: every event is in a generation
+  }
+
+  @Override
   public boolean awaitDurable(Duration timeout) {
     return false;
   }

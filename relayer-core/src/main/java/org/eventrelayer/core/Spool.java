@@ -62,6 +62,15 @@ interface Spool {
    */
   void leave(List<Entry> left, Verdicts verdicts);
 
+  /**
+   * flush(), before it seals the generation: a mark of everything accepted so far that the spool tracks itself
+   * rather than through generations (its records); see {@link #awaitFinal}.
+   */
+  long flushMark();
+
+  /** flush(): waits until everything before {@code mark} is final, or the deadline passes; false then. */
+  boolean awaitFinal(long mark, long deadlineNanos);
+
   /** Waits until every event accepted before the call is forced to the device; {@code false} without a spool. */
   boolean awaitDurable(Duration timeout);
 

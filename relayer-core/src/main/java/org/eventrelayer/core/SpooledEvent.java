@@ -5,55 +5,103 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The payload of one event's record in the mapped spool, written on the caller's thread and read back by the worker
- * (or by the next start): everything the event's batch line needs, so a replay sends exactly the bytes the first
- * attempt would have sent.
+ * (or by the next start). Two forms, told apart by the first byte:
  *
  * <pre>
- *   long accepted (epoch ms, so retry.maxAge keeps counting across restarts)
- *   int n, n bytes: the stream (UTF-8)
- *   int n, n bytes: meta.id (UTF-8; n = -1: none)
- *   int n, n bytes: the coalescing key (UTF-8; n = -1: none)
- *   the rest: the event's compact JSON (signed, if signing is on)
+ *   generic (1): byte 1, long accepted, int n + stream, int n + meta.id (-1: none), int n + coalescing key
+ *                (-1: none), then the event's compact JSON (signed, if signing is on)
+ *   compact (2): byte 2, long accepted, int n + stream, byte n + the codec's kind (ASCII), then the bytes the
+ *                event's {@link org.eventrelayer.spi.SpoolCodec} wrote
  * </pre>
+ *
+ * <p>The first byte's bit {@code 0x10} says that the caller who appended the record waits on its outcome in this run
+ * (its delivery future is registered): the worker then waits for that registration before it takes the record.
+ * {@code accepted} is epoch milliseconds (so {@code retry.maxAge} keeps counting across restarts); strings are
+ * UTF-8. A payload whose first byte is 0 is the generic form without its first byte, as the spool wrote it before
+ * compact records (its {@code accepted} starts with a zero byte until the year 2500).
  *
  * @param acceptedMillis when it was accepted
  * @param stream its stream
- * @param id its {@code meta.id}, or {@code null}
- * @param coalesceKey the key equal purges share, or {@code null}
- * @param json the serialized event
+ * @param id its {@code meta.id}, or {@code null} (generic form only)
+ * @param coalesceKey the key equal purges share, or {@code null} (generic form only)
+ * @param json the serialized event (generic form), or {@code null}
+ * @param kind the codec's kind (compact form), or {@code null}
+ * @param compact the codec's bytes (compact form), or {@code null}
  */
-record SpooledEvent(long acceptedMillis, String stream, String id, String coalesceKey, byte[] json) {
+record SpooledEvent(long acceptedMillis, String stream, String id, String coalesceKey, byte[] json, String kind,
+    ByteBuffer compact) {
 
-  /** Encodes the record's payload. */
-  byte[] encode() {
+  static final byte GENERIC = 1;
+  static final byte COMPACT = 2;
+  static final int AWAITED = 0x10;
+  static final int MAX_KIND = 64;
+
+  /** A generic record. */
+  static SpooledEvent generic(long acceptedMillis, String stream, String id, String coalesceKey, byte[] json) {
+    return new SpooledEvent(acceptedMillis, stream, id, coalesceKey, json, null, null);
+  }
+
+  /** Whether the payload's caller waits on it in this run (see the class comment). */
+  static boolean awaited(byte[] payload) {
+    return payload.length > 0 && (payload[0] & AWAITED) != 0;
+  }
+
+  /** Encodes a generic record's payload; {@code awaited}: see the class comment. */
+  byte[] encode(boolean awaited) {
     byte[] s = stream.getBytes(StandardCharsets.UTF_8);
     byte[] i = id == null ? null : id.getBytes(StandardCharsets.UTF_8);
     byte[] k = coalesceKey == null ? null : coalesceKey.getBytes(StandardCharsets.UTF_8);
-    ByteBuffer b = ByteBuffer.allocate(8 + 4 + s.length + 4 + length(i) + 4 + length(k) + json.length);
-    b.putLong(acceptedMillis).putInt(s.length).put(s);
+    ByteBuffer b = ByteBuffer.allocate(1 + 8 + 4 + s.length + 4 + length(i) + 4 + length(k) + json.length);
+    b.put((byte) (GENERIC | (awaited ? AWAITED : 0))).putLong(acceptedMillis).putInt(s.length).put(s);
     put(b, i);
     put(b, k);
     return b.put(json).array();
   }
 
+  /** Bytes {@link #putCompactHeader} writes. */
+  static int compactHeaderBytes(byte[] stream, byte[] kind) {
+    return 1 + 8 + 4 + stream.length + 1 + kind.length;
+  }
+
+  /** Writes the head of a compact record; the codec's bytes follow. */
+  static void putCompactHeader(ByteBuffer out, long acceptedMillis, byte[] stream, byte[] kind, boolean awaited) {
+    out.put((byte) (COMPACT | (awaited ? AWAITED : 0))).putLong(acceptedMillis).putInt(stream.length).put(stream).put((byte) kind.length).put(kind);
+  }
+
   /**
-   * Decodes a payload that the spool verified.
+   * Decodes a payload that the spool verified; a compact record's codec bytes are left for its codec.
    *
    * @throws IllegalArgumentException if it is not a well-formed event record
    */
   static SpooledEvent decode(byte[] payload) {
     ByteBuffer b = ByteBuffer.wrap(payload);
     try {
+      int form = payload[0] & ~AWAITED;
+      if (form != 0) {
+        b.get();
+      }
       long accepted = b.getLong();
       String stream = string(b, b.getInt());
+      if (stream == null) {
+        throw new IllegalArgumentException("no stream");
+      }
+      if (form == COMPACT) {
+        int n = b.get() & 0xff;
+        if (n == 0 || n > MAX_KIND || n > b.remaining()) {
+          throw new IllegalArgumentException("kind length " + n);
+        }
+        String kind = new String(payload, b.position(), n, StandardCharsets.US_ASCII);
+        b.position(b.position() + n);
+        return new SpooledEvent(accepted, stream, null, null, null, kind, b.slice());
+      }
+      if (form != 0 && form != GENERIC) {
+        throw new IllegalArgumentException("unknown form " + form);
+      }
       String id = string(b, b.getInt());
       String key = string(b, b.getInt());
       byte[] json = new byte[b.remaining()];
       b.get(json);
-      if (stream == null) {
-        throw new IllegalArgumentException("no stream");
-      }
-      return new SpooledEvent(accepted, stream, id, key, json);
+      return generic(accepted, stream, id, key, json);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("malformed event record: " + e, e);
     }

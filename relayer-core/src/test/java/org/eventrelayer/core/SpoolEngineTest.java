@@ -230,9 +230,9 @@ class SpoolEngineTest {
     for (int i = 0; i < 3; i++) {
       same.add(r.notifyMulti(CHANNEL, Groups.urls(7, 1)));
     }
-    assertThat(stats(g).coalesced()).isEqualTo(2);
-    release.countDown();
+    release.countDown(); // the three are read back for one batch: coalescing happens at read time
     assertThat(g.flush(PATIENCE)).isTrue();
+    assertThat(stats(g).coalesced()).isEqualTo(2);
     assertThat(up.received).containsEntry("https://en.example.org/wiki/Page_7", 1);
     for (RelayResult res : same) {
       assertThat(res.awaitDelivery(PATIENCE).orElseThrow().allDelivered()).isTrue();
@@ -240,6 +240,36 @@ class SpoolEngineTest {
     ServiceStats s = stats(g);
     assertThat(s.accepted()).isEqualTo(4);
     assertThat(s.accountedFor()).isEqualTo(s.accepted());
+  }
+
+  @Test
+  void beyondTrackedEventsFuturesCompleteAtOnceAsSpooledAndFlushStillWaitsForDelivery() {
+    Intake intake = new Intake();
+    // One event in memory at most: then at least n - 1 of the first n purges wait in the spool when the next comes.
+    EventRelayerGroup g = group(spooled("spool.trackedEvents", 10, "queueCapacity", 1), intake::answer);
+    EventRelayer r = g.getRelayer(CHANNEL);
+    List<RelayResult> results = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      results.add(r.notify(CHANNEL, Groups.urls(i, 1).get(0)));
+    }
+    assertThat(results).allMatch(RelayResult::allAccepted);
+    // The first 10 wait for their delivery; from the 12th on, callers were told at once where their event is.
+    assertThat(results.subList(0, 10)).noneMatch(res -> res.delivery().isDone());
+    for (RelayResult res : results.subList(11, 30)) {
+      DeliveryReport report = res.delivery().getNow(null);
+      assertThat(report).isNotNull();
+      assertThat(report.spooled()).isEqualTo(1);
+      assertThat(report.firstFailure()).isEqualTo(MappedEventSpool.UNTRACKED);
+    }
+    assertThat(g.flush(Duration.ofMillis(200))).as("the intake is down: nothing is final").isFalse();
+
+    intake.up.set(true);
+    assertThat(g.flush(PATIENCE)).as("flush waits for the untracked ones too").isTrue();
+    assertThat(intake.received.keySet()).isEqualTo(uris(0, 30));
+    assertThat(stats(g).delivered()).isEqualTo(30);
+    for (RelayResult res : results.subList(0, 10)) {
+      assertThat(res.delivery().getNow(null).allDelivered()).isTrue();
+    }
   }
 
   @Test
@@ -300,8 +330,8 @@ class SpoolEngineTest {
     assertThat(segs).hasSize(1);
     byte[] file = Files.readAllBytes(segs.get(0));
     try (FileChannel ch = FileChannel.open(segs.get(0), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      ch.write(ByteBuffer.wrap(new byte[] {0x13, 0x37}), indexOf(file, "Page_5\"")); // inside the 6th record
-      ch.truncate(indexOf(file, "Page_9\"")); // and a torn tail, inside the 10th
+      ch.write(ByteBuffer.wrap(new byte[] {0x13, 0x37}), indexOf(file, "Page_5")); // inside the 6th record
+      ch.truncate(indexOf(file, "Page_9")); // and a torn tail, inside the 10th
     }
 
     Intake up = new Intake();

@@ -56,6 +56,11 @@ public final class HttpSpoolCrashHost {
         break;
       }
       out.println("ACCEPTED " + (i + PER_CALL - 1));
+      if (i >= HttpSpoolCrashTest.ACCEPTED_BEFORE_KILL) {
+        // Past the burst the test waits for, relay on at a host's pace (a call per millisecond) until the kill: a
+        // burst of compact records would otherwise run through MAX_EVENTS before the test sees the target.
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+      }
       if ((i + PER_CALL) % 500 == 0) {
         ServiceStats s = group.serviceStats().get(service);
         out.println("STATS delivered=" + s.delivered() + " spooled=" + s.spooled() + " accepted=" + s.accepted()

@@ -132,6 +132,12 @@ public final class MappedSpool implements AutoCloseable {
         log.info("eventrelayer spool {}: {}", dir, spool.recovery.describe());
       }
       spool.checkpoint(); // the lost numbers are final now: record it before anything can be appended
+      // Allocate the first segment's pages here, before the first append: the spool's thread would be behind the
+      // callers of a burst right after the start, and each would take a page fault per page in its append.
+      while (first.touch(1024)) {
+        Thread.onSpinWait();
+      }
+      spool.prepareSpares(); // likewise the segments after it (sparse: their pages are the spool thread's job)
       spool.preparer.start();
       return spool;
     } catch (IOException | RuntimeException e) {
@@ -289,6 +295,11 @@ public final class MappedSpool implements AutoCloseable {
   // ---------------------------------------------------------------------------------------------------------
   // The consumer's side.
 
+  /** The number below which every record is final (delivered, given up, or lost). Consumer thread only. */
+  public long finalBelow() {
+    return finals.watermark();
+  }
+
   /** Marks record {@code seq} final (delivered, or given up): it will not be replayed. Consumer thread only. */
   public void markFinal(long seq) {
     finals.add(seq, seq + 1);
@@ -445,6 +456,13 @@ public final class MappedSpool implements AutoCloseable {
       }
     }
     return touchSpares();
+  }
+
+  /** Creates the spare segments the spool keeps ready, as far as {@code maxBytes} allows; at open. */
+  private void prepareSpares() throws IOException {
+    while (spareCount < spareTarget && store.reserve(settings.maxBytes())) {
+      addSpare(store.createReserved());
+    }
   }
 
   /** Allocates a batch of pages of the segments ahead (and of the current one); true if some are left. */
