@@ -73,9 +73,15 @@ public final class MappedSpool implements AutoCloseable {
   private volatile boolean closed;
   /** Serialises {@link #force()} without holding {@code this}, which a caller switching segments may need. */
   private final Object forceLock = new Object();
+  /** With a force per batch, the spool's thread forces ahead of the consumer in steps of this many bytes. */
+  static final long FORCE_AHEAD_BYTES = 4L << 20;
   /** Guarded by {@code forceLock}: how far the segments were forced. */
   private Segment forcedSegment;
   private int forcedTo;
+  /** Every record below this number was forced to the device (by the last {@link #force()}). */
+  private volatile long forcedBelow;
+  /** Where the last force ended: segment number times segment size plus offset (for the force ahead). */
+  private volatile long forcedPosition;
 
   private MappedSpool(Path dir, SpoolSettings settings, SpoolLock lock, SpoolCheckpoint checkpoint,
       SegmentStore store, Recovery recovered, FinalRanges finals, Segment first) {
@@ -349,7 +355,11 @@ public final class MappedSpool implements AutoCloseable {
   public void force() throws IOException {
     synchronized (forceLock) {
       Segment upTo = current;
-      int end = (int) upTo.reservedEnd();
+      long state = upTo.state.get();
+      int end = (int) Math.min(state & 0xFFFFFFFFL, upTo.map.capacity());
+      // The records below this number lie below end, unless a reservation crossed the segment's end (its number
+      // then goes to the next segment): the watermark stays where it was until the next force.
+      long below = (state & 0xFFFFFFFFL) <= upTo.limit ? upTo.baseSeq + (int) (state >>> 32) : forcedBelow;
       List<Segment> open;
       synchronized (this) {
         open = new ArrayList<>(segments);
@@ -366,7 +376,32 @@ public final class MappedSpool implements AutoCloseable {
       forcedSegment = upTo;
       forcedTo = end;
       checkpoint.force();
+      forcedPosition = position(upTo, end);
+      forcedBelow = Math.max(forcedBelow, below);
     }
+  }
+
+  /** Every record below this number is on the device already ({@link #force()} was called after it was appended). */
+  public long forcedBelow() {
+    return forcedBelow;
+  }
+
+  private long position(Segment s, long offset) {
+    return s.number * settings.segmentBytes() + offset;
+  }
+
+  /**
+   * With a force per batch ({@code forceInterval} zero): forces what was appended once {@link #FORCE_AHEAD_BYTES}
+   * are not forced yet, so that a consumer reading a backlog finds it forced (a force of the whole backlog at once,
+   * tens of megabytes, would stall it). True if it forced.
+   */
+  private boolean forceAhead() throws IOException {
+    Segment c = current;
+    if (position(c, c.reservedEnd()) - forcedPosition < FORCE_AHEAD_BYTES) {
+      return false;
+    }
+    force();
+    return true;
   }
 
   /**
@@ -429,6 +464,8 @@ public final class MappedSpool implements AutoCloseable {
         if (intervalNanos > 0 && System.nanoTime() - nextForce >= 0) {
           nextForce = System.nanoTime() + intervalNanos;
           force();
+        } else if (intervalNanos == 0) {
+          more |= forceAhead();
         }
       } catch (IOException | RuntimeException e) {
         rateLimited.error("spool-prepare", "eventrelayer spool {}: {}", dir, e.toString());
