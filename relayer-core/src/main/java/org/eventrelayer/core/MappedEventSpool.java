@@ -77,6 +77,7 @@ final class MappedEventSpool implements Spool {
   private final Generation recoveredGeneration;
   // Worker-confined.
   private SpooledRecord stashed; // read before its caller registered who waits on it
+  private final RecentNames names = new RecentNames(); // the stream names and kinds of the records read back
   /**
    * The events read back and not final, by coalescing key: an equal event read back later follows the one here
    * unless that one is in flight (Admission's waitingByKey, at read time). At most queueCapacity entries.
@@ -316,7 +317,7 @@ final class MappedEventSpool implements Spool {
       }
       Entry e;
       try {
-        e = entry(SpooledEvent.decode(r.payload()), tracker, gen);
+        e = entry(SpooledEvent.decode(r.payload(), names), tracker, gen);
       } catch (IllegalArgumentException ex) {
         unreadable(r, tracker, gen, ex.getMessage());
         continue;
