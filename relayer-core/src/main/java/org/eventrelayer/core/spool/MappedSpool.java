@@ -78,9 +78,10 @@ public final class MappedSpool implements AutoCloseable {
   /** Guarded by {@code forceLock}: how far the segments were forced. */
   private Segment forcedSegment;
   private int forcedTo;
-  /** Every record below this number was forced to the device (by the last {@link #force()}). */
+  /** Every record below this number was forced to the device (by the last {@link #force()}; the steps ahead of it
+   * do not move it: they stop inside a segment, where no record number is known). */
   private volatile long forcedBelow;
-  /** Where the last force ended: segment number times segment size plus offset (for the force ahead). */
+  /** Where the forced bytes end: segment number times segment size plus offset (for the force ahead). */
   private volatile long forcedPosition;
 
   private MappedSpool(Path dir, SpoolSettings settings, SpoolLock lock, SpoolCheckpoint checkpoint,
@@ -390,18 +391,48 @@ public final class MappedSpool implements AutoCloseable {
     return s.number * settings.segmentBytes() + offset;
   }
 
-  /**
-   * With a force per batch ({@code forceInterval} zero): forces what was appended once {@link #FORCE_AHEAD_BYTES}
-   * are not forced yet, so that a consumer reading a backlog finds it forced (a force of the whole backlog at once,
-   * tens of megabytes, would stall it). True if it forced.
-   */
-  private boolean forceAhead() throws IOException {
+  /** Bytes appended and not forced yet (tests). */
+  long unforcedBytes() {
     Segment c = current;
-    if (position(c, c.reservedEnd()) - forcedPosition < FORCE_AHEAD_BYTES) {
-      return false;
+    return position(c, c.reservedEnd()) - forcedPosition;
+  }
+
+  /**
+   * With a force per batch ({@code forceInterval} zero), when the spool's thread has nothing to prepare: forces the
+   * next {@link #FORCE_AHEAD_BYTES} appended and not forced yet, so that a consumer reading a backlog finds it
+   * forced (its own force of a whole backlog, tens of megabytes, would stall it). One step at a time, so that the
+   * spool's thread never leaves the callers without a spare segment for longer than one step's force. True if it
+   * forced.
+   */
+  private boolean forceAheadStep() {
+    synchronized (forceLock) {
+      Segment c = current;
+      if (position(c, c.reservedEnd()) - forcedPosition < FORCE_AHEAD_BYTES) {
+        return false; // little to force: the consumer's own force takes the rest
+      }
+      Segment s = forcedSegment;
+      int from = forcedTo;
+      if (s == null) {
+        synchronized (this) {
+          s = segments.stream().filter(x -> !x.map.isReadOnly()).findFirst().orElse(c);
+        }
+        from = 0;
+      }
+      if (s != c && from >= s.map.capacity()) {
+        if (s.next == null) {
+          return false;
+        }
+        s = s.next;
+        from = 0;
+      }
+      int end = s == c ? (int) c.reservedEnd() : s.map.capacity();
+      int to = (int) Math.min(end, from + FORCE_AHEAD_BYTES);
+      s.force(from, to);
+      forcedSegment = s;
+      forcedTo = to;
+      forcedPosition = position(s, to);
+      return true;
     }
-    force();
-    return true;
   }
 
   /**
@@ -464,8 +495,8 @@ public final class MappedSpool implements AutoCloseable {
         if (intervalNanos > 0 && System.nanoTime() - nextForce >= 0) {
           nextForce = System.nanoTime() + intervalNanos;
           force();
-        } else if (intervalNanos == 0) {
-          more |= forceAhead();
+        } else if (intervalNanos == 0 && !more) {
+          more = forceAheadStep(); // only once the spares are ready: callers never wait for a force
         }
       } catch (IOException | RuntimeException e) {
         rateLimited.error("spool-prepare", "eventrelayer spool {}: {}", dir, e.toString());
