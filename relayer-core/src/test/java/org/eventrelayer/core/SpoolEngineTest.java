@@ -278,6 +278,30 @@ class SpoolEngineTest {
   }
 
   @Test
+  void aCoalescedPurgesRecordStaysInTheSpoolUntilTheOneItFollowsIsFinal() {
+    Intake down = new Intake();
+    EventRelayerGroup first = group(spooled(), down::answer);
+    EventRelayer r = first.getRelayer(CHANNEL);
+    for (int i = 0; i < 5; i++) {
+      assertThat(r.notifyMulti(CHANNEL, Groups.urls(0, 20)).allAccepted()).isTrue();
+    }
+    await().atMost(PATIENCE).until(() -> stats(first).coalesced() == 80);
+    first.close(Duration.ofSeconds(2)); // the 20 it follows are not final: neither are the 80 records
+    ServiceStats closed = stats(first);
+    assertThat(closed.accountedFor()).as(closed.toString()).isEqualTo(100);
+
+    Intake up = new Intake();
+    up.up.set(true);
+    EventRelayerGroup second = group(spooled(), up::answer);
+    assertThat(stats(second).accepted()).isEqualTo(100); // every record replays, the followers' too
+    assertThat(second.flush(PATIENCE)).isTrue();
+    assertThat(up.received.keySet()).isEqualTo(uris(0, 20));
+    ServiceStats s = stats(second);
+    assertThat(s.delivered() + s.coalesced()).isEqualTo(100);
+    assertThat(s.accountedFor()).as(s.toString()).isEqualTo(s.accepted());
+  }
+
+  @Test
   void beyondTrackedEventsFuturesCompleteAtOnceAsSpooledAndFlushStillWaitsForDelivery() {
     Intake intake = new Intake();
     // One event in memory at most: then at least n - 1 of the first n purges wait in the spool when the next comes.
