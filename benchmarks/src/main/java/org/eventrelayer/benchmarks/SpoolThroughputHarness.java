@@ -32,7 +32,8 @@ import org.eventrelayer.ServiceStats;
  * 50,000 in memory and the rest on disk) while the {@link CountingIntake} holds every request without answering
  * (longer than the 1 s request timeout), then the intake answers at once and the harness measures the delivery rate
  * from the first delivery after the switch to the last. Round 0 warms both modes up and is not counted. The ratio spool / memory is the one the issue asks about
- * (at least 0.9). {@code --fsync batch|interval} (batch, the default) sets {@code spool.fsync}. {@code --out file}
+ * (at least 0.9): of the medians, and within each round (the two modes ran back to back), with its median and
+ * spread. {@code --fsync batch|interval} (batch, the default) sets {@code spool.fsync}. {@code --out file}
  * writes the results as JSON.
  */
 public final class SpoolThroughputHarness {
@@ -182,6 +183,7 @@ public final class SpoolThroughputHarness {
   private static Map<String, Object> drain(int backlog, int rounds, String fsync) throws Exception {
     List<Double> memory = new ArrayList<>();
     List<Double> spool = new ArrayList<>();
+    List<Double> pairs = new ArrayList<>(); // spool / memory within each round: the two ran back to back
     List<Object> runs = new ArrayList<>();
     for (int round = 0; round <= rounds; round++) { // round 0 warms both modes up and is not counted
       for (String mode : round % 2 == 0 ? List.of("memory", "spool") : List.of("spool", "memory")) {
@@ -193,6 +195,9 @@ public final class SpoolThroughputHarness {
         }
         (mode.equals("memory") ? memory : spool).add((Double) run.get("deliveredPerSecond"));
       }
+      if (round > 0) {
+        pairs.add(spool.get(spool.size() - 1) / memory.get(memory.size() - 1));
+      }
     }
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("backlog", backlog);
@@ -200,9 +205,14 @@ public final class SpoolThroughputHarness {
     r.put("memoryMedian", Bench.median(memory));
     r.put("spoolMedian", Bench.median(spool));
     r.put("ratio", Bench.median(spool) / Bench.median(memory));
+    r.put("pairRatios", pairs);
+    r.put("pairRatioMedian", Bench.median(pairs));
     r.put("runs", runs);
-    System.out.printf("drain of %,d purges, delivered (medians): memory %s, spool %s; spool / memory %.2fx%n",
-        backlog, Bench.rate(Bench.median(memory)), Bench.rate(Bench.median(spool)), r.get("ratio"));
+    System.out.printf("drain of %,d purges, delivered (medians): memory %s, spool %s; spool / memory %.2fx; "
+        + "per round %s, median %.2fx, %.2fx to %.2fx%n", backlog, Bench.rate(Bench.median(memory)),
+        Bench.rate(Bench.median(spool)), r.get("ratio"), pairs.stream().map(x -> String.format("%.2f", x)).toList(),
+        Bench.median(pairs), pairs.stream().mapToDouble(x -> x).min().orElse(0),
+        pairs.stream().mapToDouble(x -> x).max().orElse(0));
     return r;
   }
 

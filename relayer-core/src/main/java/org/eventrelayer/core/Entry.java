@@ -25,10 +25,12 @@ final class Entry implements QueueItem {
   long seq = -1; // the spool record's, once written
   String failure; // why the spool writer could not build it
   String failureJson;
-  boolean isFinal;
   String coalesceKey; // set while equal purges may follow this one
   private List<DeliveryTracker> followers; // guarded by this; frozen once taken
   private List<Generation> followerGenerations; // spool: of the equal events read back that follow this one
+  private long[] followerSeqs; // spool: their records, final once this one is
+  private int followerSeqCount;
+  boolean flying; // worker: in a batch sent and not answered yet (an equal event read back must not follow it)
   private boolean taken; // guarded by this
 
   Entry(PendingEvent source, int sizeHint, Generation generation, long acceptedNanos, long acceptedMillis) {
@@ -72,12 +74,27 @@ final class Entry implements QueueItem {
     return followers == null ? List.of() : followers;
   }
 
-  /** Spool, worker: an equal event read back follows this one; its generation is left when this one is final. */
-  void followerGeneration(Generation g) {
+  /**
+   * Spool, worker: an equal event read back (record {@code seq}) follows this one; its generation is left, and its
+   * record made final, when this one is final.
+   */
+  void followerRecord(Generation g, long seq) {
     if (followerGenerations == null) {
       followerGenerations = new ArrayList<>(2);
     }
     followerGenerations.add(g);
+    if (followerSeqs == null || followerSeqCount == followerSeqs.length) {
+      followerSeqs = java.util.Arrays.copyOf(followerSeqs == null ? new long[0] : followerSeqs,
+          Math.max(4, followerSeqCount * 2));
+    }
+    followerSeqs[followerSeqCount++] = seq;
+  }
+
+  /** Spool, worker: the records of the equal events that followed this one. */
+  void forEachFollowerSeq(java.util.function.LongConsumer action) {
+    for (int i = 0; i < followerSeqCount; i++) {
+      action.accept(followerSeqs[i]);
+    }
   }
 
   /** Leaves the followers' generations (once they were told this one's outcome). */

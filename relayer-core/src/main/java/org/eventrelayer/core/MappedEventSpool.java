@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>In memory the spool keeps, per record not read back, only its caller's tracker ({@link SpoolWaiters}), and only
  * while fewer than {@code spool.trackedEvents} records wait: beyond that a caller's future completes at once as
- * spooled, so a long outage costs no heap. Equal purges are coalesced as they are read back, for one batch.
+ * spooled, so a long outage costs no heap. An equal purge read back follows one the worker holds unsent.
  * {@code flush} waits for the records through the final watermark ({@link #awaitFinal}), not through generations.
  *
  * <p>Threads: {@link #offer} on callers; {@link #awaitDurable}, {@link #flushMark} and {@link #awaitFinal} on
@@ -77,9 +77,12 @@ final class MappedEventSpool implements Spool {
   private final Generation recoveredGeneration;
   // Worker-confined.
   private SpooledRecord stashed; // read before its caller registered who waits on it
-  /** The events read back since the last checkpoint (one batch's assembly) by coalescing key: equal ones follow. */
-  private final HashMap<String, Entry> readKeys = new HashMap<>();
-  private long forcedBelow;
+  private final RecentNames names = new RecentNames(); // the stream names and kinds of the records read back
+  /**
+   * The events read back and not final, by coalescing key: an equal event read back later follows the one here
+   * unless that one is in flight (Admission's waitingByKey, at read time). At most queueCapacity entries.
+   */
+  private final HashMap<String, Entry> heldByKey = new HashMap<>();
   private long replayedUnread; // records replayed from an earlier run and not read back yet
   private boolean finishedSinceCheckpoint;
 
@@ -309,13 +312,12 @@ final class MappedEventSpool implements Spool {
         }
         return null;
       }
-      if (r.seq() >= forcedBelow && ctx.settings.fsyncEachBatch) {
-        forcedBelow = spool.nextSeq();
-        spool.force(); // spool.fsync: batch: nothing is sent before it is on the device
+      if (ctx.settings.fsyncEachBatch && r.seq() >= spool.forcedBelow()) {
+        spool.force(); // spool.fsync: batch: nothing is sent before it is on the device (forced ahead, mostly)
       }
       Entry e;
       try {
-        e = entry(SpooledEvent.decode(r.payload()), tracker, gen);
+        e = entry(SpooledEvent.decode(r.payload(), names), tracker, gen);
       } catch (IllegalArgumentException ex) {
         unreadable(r, tracker, gen, ex.getMessage());
         continue;
@@ -361,23 +363,23 @@ final class MappedEventSpool implements Spool {
   }
 
   /**
-   * Coalescing at read time: whether {@code e} joined an equal event read back for the same batch (it then shares
-   * that event's outcome, and its own record is final: the equal one carries the purge).
+   * Coalescing at read time: whether {@code e} joined an equal event read back earlier that the worker still holds
+   * unsent (in the batch being assembled, or waiting for a retry: it is sent after this moment, so it carries this
+   * purge too). {@code e} then shares that event's outcome, and its record becomes final with that one's.
    */
   private boolean coalesced(Entry e) {
     String key = ctx.settings.coalesce ? e.coalesceKey : null;
-    e.coalesceKey = null; // Admission's protocol (take()) is not used for the spool's entries
     if (key == null) {
       return false;
     }
-    Entry leader = readKeys.putIfAbsent(key, e);
-    if (leader == null || !leader.follow(e.tracker)) {
+    Entry leader = heldByKey.get(key);
+    if (leader == null || leader.flying || !leader.follow(e.tracker)) {
+      heldByKey.put(key, e); // leads the equal events read from now on
       return false;
     }
-    leader.followerGeneration(e.generation);
+    leader.followerRecord(e.generation, e.seq);
     counters.spooled.decrementAndGet();
     counters.coalesced.increment();
-    markFinal(e.seq);
     return true;
   }
 
@@ -399,6 +401,10 @@ final class MappedEventSpool implements Spool {
   public void finished(Entry e) {
     if (e.seq >= 0) {
       markFinal(e.seq);
+      e.forEachFollowerSeq(this::markFinal);
+      if (e.coalesceKey != null) { // read back by the worker, which makes its entries final
+        heldByKey.remove(e.coalesceKey, e);
+      }
     }
     e.leaveFollowerGenerations();
   }
@@ -412,7 +418,6 @@ final class MappedEventSpool implements Spool {
 
   @Override
   public void checkpoint() {
-    readKeys.clear(); // the batch is assembled: what is read from now on goes into another
     if (memoryFull && counters.queued.get() + counters.inFlight() < ctx.settings.queueCapacity
         && counters.queuedBytes.get() < ctx.settings.queueBytes) {
       memoryFull = false;
@@ -483,6 +488,7 @@ final class MappedEventSpool implements Spool {
       }
     }
     runQueued.set(true); // nothing may queue the marker any more
+    heldByKey.clear();
     releaseWaiting();
     try {
       synchronized (finalLock) {

@@ -338,6 +338,7 @@ final class SendLoop {
     long bytes = 1 + entries.size();
     int attempt = 0;
     for (Entry e : entries) {
+      e.flying = true;
       events.add(e.event);
       bytes += e.event.json().length;
       attempt = Math.max(attempt, e.attempts + 1);
@@ -421,6 +422,7 @@ final class SendLoop {
     String firstReason = null;
     for (int i = 0; i < n; i++) {
       Entry e = entries.get(i);
+      e.flying = false;
       SendResult.Outcome outcome = result.outcome(i);
       if (outcome == SendResult.Outcome.UNKNOWN && unknown == 1) {
         outcome = SendResult.Outcome.RETRY; // alone, an unreadable answer is an ordinary failure

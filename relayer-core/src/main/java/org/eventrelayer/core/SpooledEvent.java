@@ -69,11 +69,12 @@ record SpooledEvent(long acceptedMillis, String stream, String id, String coales
   }
 
   /**
-   * Decodes a payload that the spool verified; a compact record's codec bytes are left for its codec.
+   * Decodes a payload that the spool verified; a compact record's codec bytes are left for its codec. The stream
+   * name and the kind come from {@code names} when seen before.
    *
    * @throws IllegalArgumentException if it is not a well-formed event record
    */
-  static SpooledEvent decode(byte[] payload) {
+  static SpooledEvent decode(byte[] payload, RecentNames names) {
     ByteBuffer b = ByteBuffer.wrap(payload);
     try {
       int form = payload[0] & ~AWAITED;
@@ -81,16 +82,18 @@ record SpooledEvent(long acceptedMillis, String stream, String id, String coales
         b.get();
       }
       long accepted = b.getLong();
-      String stream = string(b, b.getInt());
-      if (stream == null) {
-        throw new IllegalArgumentException("no stream");
+      int streamLength = b.getInt();
+      if (streamLength < 0 || streamLength > b.remaining()) {
+        throw new IllegalArgumentException("stream length " + streamLength);
       }
+      String stream = names.get(payload, b.position(), streamLength, StandardCharsets.UTF_8);
+      b.position(b.position() + streamLength);
       if (form == COMPACT) {
         int n = b.get() & 0xff;
         if (n == 0 || n > MAX_KIND || n > b.remaining()) {
           throw new IllegalArgumentException("kind length " + n);
         }
-        String kind = new String(payload, b.position(), n, StandardCharsets.US_ASCII);
+        String kind = names.get(payload, b.position(), n, StandardCharsets.US_ASCII);
         b.position(b.position() + n);
         return new SpooledEvent(accepted, stream, null, null, null, kind, b.slice());
       }

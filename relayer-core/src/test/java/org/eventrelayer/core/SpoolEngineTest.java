@@ -243,6 +243,65 @@ class SpoolEngineTest {
   }
 
   @Test
+  void aStormOfEqualPurgesDuringAnOutageIsCoalescedAcrossBatchesAndEachUrlIsDeliveredOnce() {
+    Intake intake = new Intake();
+    EventRelayerGroup g = group(spooled(), intake::answer);
+    EventRelayer r = g.getRelayer(CHANNEL);
+    List<RelayResult> results = new ArrayList<>();
+    for (int i = 0; i < 30; i++) { // 30 x the same 20 URLs: far more than one batch (20) or the memory queue (50)
+      RelayResult res = r.notifyMulti(CHANNEL, Groups.urls(0, 20));
+      assertThat(res.allAccepted()).isTrue();
+      results.add(res);
+    }
+    // The worker reads every record back while the intake is down: each equal purge follows the one it holds
+    // waiting for a retry, so nothing is left in the spool and only 20 events are held in memory.
+    await().atMost(PATIENCE).until(() -> stats(g).coalesced() == 580);
+    ServiceStats down = stats(g);
+    assertThat(down.spooled()).isZero();
+    assertThat(down.queued() + down.inFlight()).isEqualTo(20);
+    assertThat(down.accountedFor()).as(down.toString()).isEqualTo(600);
+
+    intake.up.set(true);
+    assertThat(g.flush(PATIENCE)).isTrue(); // every record final, the followers' with their leaders
+    assertThat(intake.received.keySet()).isEqualTo(uris(0, 20));
+    assertThat(intake.received.values()).allMatch(n -> n == 1);
+    for (RelayResult res : results) {
+      assertThat(res.awaitDelivery(PATIENCE).orElseThrow().allDelivered()).isTrue();
+    }
+    ServiceStats s = stats(g);
+    assertThat(s.accepted()).isEqualTo(600);
+    assertThat(s.delivered()).isEqualTo(20);
+    assertThat(s.coalesced()).isEqualTo(580);
+    assertThat(s.accountedFor()).as(s.toString()).isEqualTo(s.accepted());
+    assertThat(g.close(PATIENCE)).isTrue();
+    assertThat(segments()).isEmpty(); // the followers' records became final too
+  }
+
+  @Test
+  void aCoalescedPurgesRecordStaysInTheSpoolUntilTheOneItFollowsIsFinal() {
+    Intake down = new Intake();
+    EventRelayerGroup first = group(spooled(), down::answer);
+    EventRelayer r = first.getRelayer(CHANNEL);
+    for (int i = 0; i < 5; i++) {
+      assertThat(r.notifyMulti(CHANNEL, Groups.urls(0, 20)).allAccepted()).isTrue();
+    }
+    await().atMost(PATIENCE).until(() -> stats(first).coalesced() == 80);
+    first.close(Duration.ofSeconds(2)); // the 20 it follows are not final: neither are the 80 records
+    ServiceStats closed = stats(first);
+    assertThat(closed.accountedFor()).as(closed.toString()).isEqualTo(100);
+
+    Intake up = new Intake();
+    up.up.set(true);
+    EventRelayerGroup second = group(spooled(), up::answer);
+    assertThat(stats(second).accepted()).isEqualTo(100); // every record replays, the followers' too
+    assertThat(second.flush(PATIENCE)).isTrue();
+    assertThat(up.received.keySet()).isEqualTo(uris(0, 20));
+    ServiceStats s = stats(second);
+    assertThat(s.delivered() + s.coalesced()).isEqualTo(100);
+    assertThat(s.accountedFor()).as(s.toString()).isEqualTo(s.accepted());
+  }
+
+  @Test
   void beyondTrackedEventsFuturesCompleteAtOnceAsSpooledAndFlushStillWaitsForDelivery() {
     Intake intake = new Intake();
     // One event in memory at most: then at least n - 1 of the first n purges wait in the spool when the next comes.

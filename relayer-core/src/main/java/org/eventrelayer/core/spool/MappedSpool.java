@@ -73,9 +73,16 @@ public final class MappedSpool implements AutoCloseable {
   private volatile boolean closed;
   /** Serialises {@link #force()} without holding {@code this}, which a caller switching segments may need. */
   private final Object forceLock = new Object();
+  /** With a force per batch, the spool's thread forces ahead of the consumer in steps of this many bytes. */
+  static final long FORCE_AHEAD_BYTES = 4L << 20;
   /** Guarded by {@code forceLock}: how far the segments were forced. */
   private Segment forcedSegment;
   private int forcedTo;
+  /** Every record below this number was forced to the device (by the last {@link #force()}; the steps ahead of it
+   * do not move it: they stop inside a segment, where no record number is known). */
+  private volatile long forcedBelow;
+  /** Where the forced bytes end: segment number times segment size plus offset (for the force ahead). */
+  private volatile long forcedPosition;
 
   private MappedSpool(Path dir, SpoolSettings settings, SpoolLock lock, SpoolCheckpoint checkpoint,
       SegmentStore store, Recovery recovered, FinalRanges finals, Segment first) {
@@ -349,7 +356,11 @@ public final class MappedSpool implements AutoCloseable {
   public void force() throws IOException {
     synchronized (forceLock) {
       Segment upTo = current;
-      int end = (int) upTo.reservedEnd();
+      long state = upTo.state.get();
+      int end = (int) Math.min(state & 0xFFFFFFFFL, upTo.map.capacity());
+      // The records below this number lie below end, unless a reservation crossed the segment's end (its number
+      // then goes to the next segment): the watermark stays where it was until the next force.
+      long below = (state & 0xFFFFFFFFL) <= upTo.limit ? upTo.baseSeq + (int) (state >>> 32) : forcedBelow;
       List<Segment> open;
       synchronized (this) {
         open = new ArrayList<>(segments);
@@ -366,6 +377,61 @@ public final class MappedSpool implements AutoCloseable {
       forcedSegment = upTo;
       forcedTo = end;
       checkpoint.force();
+      forcedPosition = position(upTo, end);
+      forcedBelow = Math.max(forcedBelow, below);
+    }
+  }
+
+  /** Every record below this number is on the device already ({@link #force()} was called after it was appended). */
+  public long forcedBelow() {
+    return forcedBelow;
+  }
+
+  private long position(Segment s, long offset) {
+    return s.number * settings.segmentBytes() + offset;
+  }
+
+  /** Bytes appended and not forced yet (tests). */
+  long unforcedBytes() {
+    Segment c = current;
+    return position(c, c.reservedEnd()) - forcedPosition;
+  }
+
+  /**
+   * With a force per batch ({@code forceInterval} zero), when the spool's thread has nothing to prepare: forces the
+   * next {@link #FORCE_AHEAD_BYTES} appended and not forced yet, so that a consumer reading a backlog finds it
+   * forced (its own force of a whole backlog, tens of megabytes, would stall it). One step at a time, so that the
+   * spool's thread never leaves the callers without a spare segment for longer than one step's force. True if it
+   * forced.
+   */
+  private boolean forceAheadStep() {
+    synchronized (forceLock) {
+      Segment c = current;
+      if (position(c, c.reservedEnd()) - forcedPosition < FORCE_AHEAD_BYTES) {
+        return false; // little to force: the consumer's own force takes the rest
+      }
+      Segment s = forcedSegment;
+      int from = forcedTo;
+      if (s == null) {
+        synchronized (this) {
+          s = segments.stream().filter(x -> !x.map.isReadOnly()).findFirst().orElse(c);
+        }
+        from = 0;
+      }
+      if (s != c && from >= s.map.capacity()) {
+        if (s.next == null) {
+          return false;
+        }
+        s = s.next;
+        from = 0;
+      }
+      int end = s == c ? (int) c.reservedEnd() : s.map.capacity();
+      int to = (int) Math.min(end, from + FORCE_AHEAD_BYTES);
+      s.force(from, to);
+      forcedSegment = s;
+      forcedTo = to;
+      forcedPosition = position(s, to);
+      return true;
     }
   }
 
@@ -429,6 +495,8 @@ public final class MappedSpool implements AutoCloseable {
         if (intervalNanos > 0 && System.nanoTime() - nextForce >= 0) {
           nextForce = System.nanoTime() + intervalNanos;
           force();
+        } else if (intervalNanos == 0 && !more) {
+          more = forceAheadStep(); // only once the spares are ready: callers never wait for a force
         }
       } catch (IOException | RuntimeException e) {
         rateLimited.error("spool-prepare", "eventrelayer spool {}: {}", dir, e.toString());
