@@ -73,6 +73,8 @@ public final class Outbox implements AutoCloseable {
   private WakeUpListener listener;
   private boolean started;
   private volatile boolean closed;
+  /** The relay's name in the table's {@code lease_owner} column. */
+  private final String owner;
 
   private Outbox(Builder b, Dialect dialect) {
     this.dataSource = b.dataSource;
@@ -81,7 +83,7 @@ public final class Outbox implements AutoCloseable {
     this.settings = new OutboxSettings(b.pollInterval, b.lease, b.batchSize, Math.max(1_000, b.batchSize * 8),
         b.deadLetterRetention, b.closeTimeout, b.wakeUpHint && dialect.hasWakeUpHint());
     this.hintChannel = settings.wakeUpHint() ? table.hintChannel() : null;
-    String owner = "pid" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 13);
+    this.owner = "pid" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 13);
     this.relay = new Relay(dataSource, group, table, counters, owner, settings);
   }
 
@@ -285,6 +287,11 @@ public final class Outbox implements AutoCloseable {
     return new OutboxStats(pending, oldest, counters.written.sum(), counters.refused.sum(),
         counters.claimed.sum(), counters.relayed.sum(), counters.coalesced.sum(), counters.deadLettered.sum(),
         counters.released.sum(), counters.relayErrors.sum());
+  }
+
+  /** The relay's name in the table's {@code lease_owner} column (tests). */
+  String owner() {
+    return owner;
   }
 
   /** The table's name. */

@@ -5,6 +5,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -117,12 +119,25 @@ final class OutboxTable {
     }
   }
 
-  /** Extends the lease of every row {@code owner} holds. */
-  int renew(Connection c, String owner, long leaseUntil) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("UPDATE " + name + " SET lease_until_ms = ? WHERE lease_owner = ?")) {
-      ps.setLong(1, leaseUntil);
-      ps.setString(2, owner);
-      return ps.executeUpdate();
+  /** Extends the lease of the rows {@code ids} that {@code owner} still holds. */
+  void renew(Connection c, String owner, Collection<Long> ids, long leaseUntil) throws SQLException {
+    Iterator<Long> it = ids.iterator();
+    while (it.hasNext()) {
+      int n = Math.min(MAX_IDS, ids.size());
+      long[] chunk = new long[n];
+      int k = 0;
+      while (k < n && it.hasNext()) {
+        chunk[k++] = it.next();
+      }
+      try (PreparedStatement ps = c.prepareStatement("UPDATE " + name + " SET lease_until_ms = ? "
+          + "WHERE lease_owner = ? AND id IN (" + marks(k) + ")")) {
+        ps.setLong(1, leaseUntil);
+        ps.setString(2, owner);
+        for (int i = 0; i < k; i++) {
+          ps.setLong(i + 3, chunk[i]);
+        }
+        ps.executeUpdate();
+      }
     }
   }
 

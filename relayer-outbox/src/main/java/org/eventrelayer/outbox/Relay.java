@@ -10,9 +10,11 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -67,7 +69,12 @@ final class Relay implements Runnable {
   private volatile Thread thread;
   private volatile boolean stopping;
   private Connection connection;
-  private int inFlightRows;
+  /**
+   * The rows this relay claimed and has not written an outcome for. Only these have their lease renewed: a claim
+   * whose commit took effect while its connection died before the answer leaves rows leased to this relay that it
+   * never saw; not renewed, they return to every relay when their lease runs out instead of being held for good.
+   */
+  private final Set<Long> held = new HashSet<>();
   private long errorPauseMs;
   private boolean serviceClosed;
   private boolean lastClaimFull;
@@ -125,14 +132,14 @@ final class Relay implements Runnable {
       try {
         writeOutcomes();
         boolean more = false;
-        if (offerWaiting() && inFlightRows < settings.maxInFlight()) {
+        if (offerWaiting() && held.size() < settings.maxInFlight()) {
           spaceClaims();
-          more = claim(Math.min(settings.batchSize(), settings.maxInFlight() - inFlightRows));
+          more = claim(Math.min(settings.batchSize(), settings.maxInFlight() - held.size()));
           lastClaimFull = more;
         }
         long now = System.currentTimeMillis();
         if (now >= nextRenew) {
-          table.renew(connection(), owner, now + settings.lease().toMillis());
+          table.renew(connection(), owner, held, now + settings.lease().toMillis());
           commit();
           nextRenew = now + settings.lease().toMillis() / 3;
         }
@@ -197,7 +204,9 @@ final class Relay implements Runnable {
       return false;
     }
     counters.claimed.add(rows.size());
-    inFlightRows += rows.size();
+    for (OutboxRow r : rows) {
+      held.add(r.id());
+    }
     // Equal purges claimed together were all committed before any of them is sent: one event carries them all.
     Map<String, List<OutboxRow>> groups = new LinkedHashMap<>();
     for (OutboxRow r : rows) {
@@ -319,7 +328,7 @@ final class Relay implements Runnable {
       table.delete(connection(), toDelete.ids, toDelete.size);
       commit();
       counters.relayed.add(toDelete.size);
-      inFlightRows -= toDelete.size;
+      toDelete.removeFrom(held);
       toDelete.clear();
     }
     if (toBury.size > 0) {
@@ -329,7 +338,7 @@ final class Relay implements Runnable {
       rateLimited.warn("dead", "eventrelayer outbox {}: {} row(s) dead-lettered into {}, e.g.: {}", table.name,
           toBury.size, table.deadName, buryReasons.get(0));
       counters.deadLettered.add(toBury.size);
-      inFlightRows -= toBury.size;
+      toBury.removeFrom(held);
       toBury.clear();
       buryReasons.clear();
     }
@@ -337,7 +346,7 @@ final class Relay implements Runnable {
       table.release(connection(), owner, toRelease.ids, toRelease.size);
       commit();
       counters.released.add(toRelease.size);
-      inFlightRows -= toRelease.size;
+      toRelease.removeFrom(held);
       toRelease.clear();
     }
   }
@@ -346,7 +355,7 @@ final class Relay implements Runnable {
     counters.relayErrors.increment();
     errorPauseMs = Math.min(MAX_ERROR_PAUSE_MS, Math.max(100, errorPauseMs * 2));
     rateLimited.warn("db", "eventrelayer outbox {}: database error, retrying in {} ms (rows stay in the table; "
-        + "{} claimed here): {}", table.name, errorPauseMs, inFlightRows, e.toString());
+        + "{} claimed here): {}", table.name, errorPauseMs, held.size(), e.toString());
     closeConnection();
     LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(errorPauseMs));
   }
@@ -368,7 +377,7 @@ final class Relay implements Runnable {
     while (System.nanoTime() - deadline < 0) {
       try {
         writeOutcomes();
-        if (inFlightRows <= neverOffered) {
+        if (held.size() <= neverOffered) {
           break;
         }
       } catch (SQLException | RuntimeException e) {
@@ -446,6 +455,12 @@ final class Relay implements Runnable {
 
     void clear() {
       size = 0;
+    }
+
+    void removeFrom(Set<Long> set) {
+      for (int i = 0; i < size; i++) {
+        set.remove(ids[i]);
+      }
     }
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import javax.sql.DataSource;
 import org.eventrelayer.EventRelayerGroup;
@@ -70,6 +71,32 @@ class OutboxFaultTest {
     assertThat(outbox.flush(Duration.ofSeconds(60))).isTrue();
     await().atMost(Duration.ofSeconds(30)).until(() -> intake.uris().size() == 2000);
     assertThat(outbox.stats().relayErrors()).as("the lost connections were met and counted").isPositive();
+    assertThat(outbox.pending()).isZero();
+  }
+
+  @Test
+  void rowsLeasedToTheRelayWithoutItsKnowledgeAreRelayedOnceTheirLeaseRunsOut() throws Exception {
+    // A claim whose COMMIT took effect on the server while the connection died before the answer (as when a backend
+    // is terminated at that moment): the rows are leased to this relay, which never saw them. Renewing every row
+    // leased to the relay would hold them for as long as it lives; only the rows it knows it holds are renewed.
+    outbox.close();
+    outbox = Outbox.builder(ds, group).table(outbox.table()).pollInterval(Duration.ofMillis(50))
+        .lease(Duration.ofSeconds(1)).build();
+    outbox.start();
+    String prefix = "https://en.example.org/wiki/Orphan_";
+    try (Connection tx = ds.getConnection()) {
+      tx.setAutoCommit(false);
+      assertThat(outbox.notifyMulti(tx, Databases.CHANNEL, Databases.urls(prefix, 0, 5)).allAccepted()).isTrue();
+      try (PreparedStatement ps = tx.prepareStatement("UPDATE " + outbox.table()
+          + " SET lease_owner = ?, lease_until_ms = ? WHERE lease_owner IS NULL")) {
+        ps.setString(1, outbox.owner());
+        ps.setLong(2, System.currentTimeMillis() + 1_000);
+        assertThat(ps.executeUpdate()).isEqualTo(5);
+      }
+      tx.commit();
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> intake.uris().size() == 5);
+    assertThat(outbox.flush(Duration.ofSeconds(30))).isTrue();
     assertThat(outbox.pending()).isZero();
   }
 }
