@@ -193,7 +193,9 @@ class PurgerBehaviourTest {
     Purger b = purger(topic, group);
     await().atMost(PATIENCE).until(() -> a.stats().consumerLag() >= 0 && b.stats().consumerLag() >= 0);
     List<String> urls = urls(topic, 400);
-    PurgerFixture.produce(broker, topic, events(urls));
+    // Spread over the 4 partitions: without a key the producer sends a whole batch to one partition, and the
+    // records could all land in the partitions of one purger.
+    PurgerFixture.produce(broker, topic, events(urls), 4);
 
     await().atMost(PATIENCE).until(() -> a.stats().purged() + b.stats().purged() == 400);
     assertThat(a.stats().polled()).isPositive();

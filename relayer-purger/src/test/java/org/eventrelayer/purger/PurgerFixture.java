@@ -38,6 +38,15 @@ final class PurgerFixture {
 
   /** Writes {@code values} to {@code topic} (keyed by nothing: spread over partitions) and waits for the acks. */
   static void produce(PurgerTestBroker broker, String topic, List<String> values) throws Exception {
+    produce(broker, topic, values, 0);
+  }
+
+  /**
+   * Produces {@code values} to {@code topic}, spread round robin over its first {@code partitions} partitions, or
+   * where the producer's partitioner puts them when {@code partitions} is 0 (records without a key: a whole batch
+   * to one partition).
+   */
+  static void produce(PurgerTestBroker broker, String topic, List<String> values, int partitions) throws Exception {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
@@ -46,8 +55,9 @@ final class PurgerFixture {
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
       producer.partitionsFor(topic); // metadata first, so the records go out back to back
       List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
-      for (String v : values) {
-        acks.add(producer.send(new ProducerRecord<>(topic, v)));
+      for (int i = 0; i < values.size(); i++) {
+        acks.add(producer.send(partitions == 0 ? new ProducerRecord<>(topic, values.get(i))
+            : new ProducerRecord<>(topic, i % partitions, null, values.get(i))));
       }
       for (java.util.concurrent.Future<?> f : acks) {
         f.get(30, TimeUnit.SECONDS);
