@@ -119,7 +119,6 @@ public final class DeliveryEngine implements EventService {
       throw e;
     }
     engine.worker.start();
-    engine.spool.start();
     return engine;
   }
 
@@ -233,7 +232,6 @@ public final class DeliveryEngine implements EventService {
       long budget = end - start;
       ctx.closing = true;
       ctx.wake();
-      spool.beginClose();
       // Drain gracefully for most of the budget; keep the rest to abort a send stuck on a hung endpoint.
       long grace = Math.min(TimeUnit.SECONDS.toNanos(1), budget / 5);
       boolean drained = join(end - grace);
@@ -252,7 +250,6 @@ public final class DeliveryEngine implements EventService {
         }
       }
       if (!drained) {
-        spool.abandon();
         log.warn("eventrelayer service '{}': worker still busy after close deadline of {}; it will exit as soon as "
             + "its transport call returns", ctx.name, timeout);
       }

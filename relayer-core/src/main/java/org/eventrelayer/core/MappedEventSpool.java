@@ -525,15 +525,6 @@ final class MappedEventSpool implements Spool {
     return true;
   }
 
-  @Override
-  public void beginClose() {}
-
-  @Override
-  public void abandon() {}
-
-  @Override
-  public void start() {}
-
   /** Damaged stretches skipped when the spool was opened, for tests. */
   long corruptRegions() {
     return spool.recovery().damagedStretches();

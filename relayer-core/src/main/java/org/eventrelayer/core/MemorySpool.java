@@ -71,13 +71,4 @@ final class MemorySpool implements Spool {
   public boolean patientAtClose() {
     return false;
   }
-
-  @Override
-  public void beginClose() {}
-
-  @Override
-  public void abandon() {}
-
-  @Override
-  public void start() {}
 }

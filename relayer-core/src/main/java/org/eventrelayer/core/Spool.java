@@ -76,13 +76,4 @@ interface Spool {
 
   /** Whether {@code close()} should let a send finish rather than cut it: nothing is lost by waiting. */
   boolean patientAtClose();
-
-  /** close(): the writer should stop taking events (it writes what it holds, then ends). */
-  void beginClose();
-
-  /** close(), past its deadline: drop what is not yet written. */
-  void abandon();
-
-  /** Starts the writer thread, if any. */
-  void start();
 }
