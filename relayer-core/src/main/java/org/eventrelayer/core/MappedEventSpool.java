@@ -71,7 +71,6 @@ final class MappedEventSpool implements Spool {
   private final boolean compact;
   /** The codecs of compact records, by kind: the registered ones, and every one an offered event brought. */
   private final ConcurrentHashMap<String, SpoolCodec> codecs = new ConcurrentHashMap<>();
-  private volatile SpoolCodec lastCodec; // the codec registered last: nearly always the offered one
   private final Refusal full;
   private final Object finalLock = new Object();
   private final Generation recoveredGeneration;
@@ -203,10 +202,8 @@ final class MappedEventSpool implements Spool {
   private long appendCompact(PendingEvent event, SpoolCodec codec, byte[] kind, OfferScratch s, long nowMillis,
       boolean awaited) {
     byte[] stream = s.streamBytes(event.stream());
-    if (codec != lastCodec) {
-      codecs.putIfAbsent(codec.kind(), codec);
-      lastCodec = codec;
-    }
+    // Registers the codec for read-back; once it is there this is a lock-free read of the map's bin.
+    codecs.putIfAbsent(codec.kind(), codec);
     ByteBuffer out = s.buffer(SpooledEvent.compactHeaderBytes(stream, kind) + codec.maxEncodedBytes(event));
     SpooledEvent.putCompactHeader(out, nowMillis, stream, kind, awaited);
     codec.encode(event, out);
