@@ -421,6 +421,9 @@ final class MappedEventSpool implements Spool {
       queueRun();
     }
     synchronized (finalLock) {
+      if (spool.settleAbandoned()) { // appends that failed mid-way (refused): final, or flush would wait for them
+        finishedSinceCheckpoint = true;
+      }
       if (!finishedSinceCheckpoint) {
         return;
       }

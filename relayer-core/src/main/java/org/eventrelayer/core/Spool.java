@@ -10,7 +10,7 @@ import org.eventrelayer.spi.PendingEvent;
  * Where accepted events are kept durable between the caller and the destination: {@link MappedEventSpool} (the
  * memory-mapped spool, {@code spoolDir} set) or {@link MemorySpool} (memory mode: nothing is kept, every method a no-op or the
  * memory answer). The engine calls it from three kinds of threads, as each method says: callers ({@link #offer}),
- * the worker, and {@code close()}. An implementation with its own writer thread starts it in {@link #start()}.
+ * the worker, and {@code close()}.
  *
  * <p>Protocol: a spool that {@link #takesOffers()} receives every accepted event through {@link #offer}, makes
  * it durable, and puts it on the engine's queue ({@link EngineContext#queue}) as an {@link Entry} (in memory, with

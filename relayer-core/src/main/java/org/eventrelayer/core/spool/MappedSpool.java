@@ -83,6 +83,14 @@ public final class MappedSpool implements AutoCloseable {
   private volatile long forcedBelow;
   /** Where the forced bytes end: segment number times segment size plus offset (for the force ahead). */
   private volatile long forcedPosition;
+  /** The oldest segment of this run whose write windows are not all released; the spool's thread only. */
+  private Segment releasing;
+  /**
+   * The numbers of appends that failed after reserving their space: never published and never final unless the
+   * consumer marks them so ({@link #settleAbandoned}); a flush would wait for them forever.
+   */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Long> abandoned =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   private MappedSpool(Path dir, SpoolSettings settings, SpoolLock lock, SpoolCheckpoint checkpoint,
       SegmentStore store, Recovery recovered, FinalRanges finals, Segment first) {
@@ -99,6 +107,7 @@ public final class MappedSpool implements AutoCloseable {
     segments.addAll(recovered.pending());
     segments.add(first);
     this.current = first;
+    this.releasing = first;
     this.reader = new SpoolReader(recovered.pending(), first, finals);
     this.spareTarget = (int) Math.max(3, Math.min(64, SPARE_BYTES / settings.segmentBytes()));
     this.preparer = new Thread(this::prepareLoop, "eventrelayer-" + settings.name() + "-spool");
@@ -201,9 +210,10 @@ public final class MappedSpool implements AutoCloseable {
         if (at + size <= s.limit) {
           long seq = s.baseSeq + index;
           try {
-            RecordFormat.write(s.map, (int) at, RecordFormat.TYPE_DATA, seq, payload, off, len, scratch);
-          } catch (InternalError e) { // a page the file system could not allocate (disk full): nothing left here
-            s.holes = true; // the reader skips the unpublished space; the next start counts it
+            s.write((int) at, RecordFormat.TYPE_DATA, seq, payload, off, len, scratch);
+          } catch (InternalError | RuntimeException e) { // a page the file system could not allocate (disk full)
+            s.holes = true; // the reader skips the unpublished space
+            abandoned.add(seq); // refused, so final: nothing waits for it
             rateLimited.error("spool-fault", "eventrelayer spool {}: a write into the mapping failed: {}", dir,
                 e.toString());
             return refuse(Refusal.UNAVAILABLE);
@@ -211,7 +221,7 @@ public final class MappedSpool implements AutoCloseable {
           return seq;
         }
         if (at <= s.limit) { // this reservation crossed the end: it closes the segment
-          RecordFormat.write(s.map, (int) at, RecordFormat.TYPE_END, s.baseSeq + index, payload, 0, 0, scratch);
+          s.write((int) at, RecordFormat.TYPE_END, s.baseSeq + index, payload, 0, 0, scratch);
           s.lastSeq = s.baseSeq + index - 1;
           s.sealedAt = index;
         } else {
@@ -307,6 +317,21 @@ public final class MappedSpool implements AutoCloseable {
     return finals.watermark();
   }
 
+  /**
+   * Marks final the numbers of appends that failed after reserving their space (their callers were refused), so
+   * that the final watermark can pass them. Consumer thread only.
+   *
+   * @return whether there were any
+   */
+  public boolean settleAbandoned() {
+    boolean any = false;
+    for (Long seq = abandoned.poll(); seq != null; seq = abandoned.poll()) {
+      finals.add(seq, seq + 1);
+      any = true;
+    }
+    return any;
+  }
+
   /** Marks record {@code seq} final (delivered, or given up): it will not be replayed. Consumer thread only. */
   public void markFinal(long seq) {
     finals.add(seq, seq + 1);
@@ -366,7 +391,7 @@ public final class MappedSpool implements AutoCloseable {
         open = new ArrayList<>(segments);
       }
       for (Segment s : open) {
-        if (s.map.isReadOnly() || (forcedSegment != null && s.number < forcedSegment.number)) {
+        if (!s.appendable() || (forcedSegment != null && s.number < forcedSegment.number)) {
           continue; // recovered (never written), or forced already
         }
         s.force(s == forcedSegment ? forcedTo : 0, s == upTo ? end : s.map.capacity());
@@ -407,14 +432,16 @@ public final class MappedSpool implements AutoCloseable {
   private boolean forceAheadStep() {
     synchronized (forceLock) {
       Segment c = current;
-      if (position(c, c.reservedEnd()) - forcedPosition < FORCE_AHEAD_BYTES) {
+      // Only what appenders are done with (their windows released): a page still mapped writable would cost every
+      // appender's core an interrupt when written back (see WriteWindows).
+      if (position(c, c.forceableTo()) - forcedPosition < FORCE_AHEAD_BYTES) {
         return false; // little to force: the consumer's own force takes the rest
       }
       Segment s = forcedSegment;
       int from = forcedTo;
       if (s == null) {
         synchronized (this) {
-          s = segments.stream().filter(x -> !x.map.isReadOnly()).findFirst().orElse(c);
+          s = segments.stream().filter(Segment::appendable).findFirst().orElse(c);
         }
         from = 0;
       }
@@ -425,8 +452,10 @@ public final class MappedSpool implements AutoCloseable {
         s = s.next;
         from = 0;
       }
-      int end = s == c ? (int) c.reservedEnd() : s.map.capacity();
-      int to = (int) Math.min(end, from + FORCE_AHEAD_BYTES);
+      int to = (int) Math.min(s.forceableTo(), from + FORCE_AHEAD_BYTES);
+      if (to <= from) {
+        return false; // the next windows are not released yet
+      }
       s.force(from, to);
       forcedSegment = s;
       forcedTo = to;
@@ -491,6 +520,7 @@ public final class MappedSpool implements AutoCloseable {
       boolean more = false;
       try {
         forceIfWanted();
+        releaseWritten();
         more = prepare();
         if (intervalNanos > 0 && System.nanoTime() - nextForce >= 0) {
           nextForce = System.nanoTime() + intervalNanos;
@@ -508,6 +538,21 @@ public final class MappedSpool implements AutoCloseable {
         LockSupport.parkNanos(this, intervalNanos > 0 ? Math.min(intervalNanos, 200_000_000L) : 200_000_000L);
       }
     }
+  }
+
+  /** Unmaps the write windows appenders are done with, from the oldest segment that has some left. */
+  private void releaseWritten() {
+    Segment s = releasing;
+    while (true) {
+      s.releaseWritten();
+      boolean done = s.released() || (s.holes && s.sealedAt >= 0); // a failed append keeps its windows mapped
+      Segment next = s.next;
+      if (!done || next == null) {
+        break;
+      }
+      s = next;
+    }
+    releasing = s;
   }
 
   /** Prepares a spare segment, or allocates a batch of pages ahead of the callers; true if there is more to do. */

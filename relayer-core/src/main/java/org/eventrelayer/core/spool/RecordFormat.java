@@ -59,6 +59,18 @@ final class RecordFormat {
    * it. Thread-safe for distinct offsets: only absolute accesses are used on the shared buffer.
    */
   static void write(ByteBuffer map, int at, int type, long seq, byte[] payload, int off, int len, Scratch s) {
+    long word = firstWord(type, seq, payload, off, len, s);
+    map.putInt(at + 8, MAGIC);
+    map.putInt(at + 12, type);
+    map.putLong(at + 16, seq);
+    if (len > 0) {
+      map.put(at + HEADER, payload, off, len);
+    }
+    WORD.setRelease(map, at, word);
+  }
+
+  /** The first word of the record {@link #write} writes: its length and the checksum of its header and payload. */
+  static long firstWord(int type, long seq, byte[] payload, int off, int len, Scratch s) {
     int length = HEADER + len;
     s.headerView.putInt(0, length).putInt(4, MAGIC).putInt(8, type).putLong(12, seq);
     CRC32C crc = s.crc;
@@ -67,13 +79,7 @@ final class RecordFormat {
     if (len > 0) {
       crc.update(payload, off, len);
     }
-    map.putInt(at + 8, MAGIC);
-    map.putInt(at + 12, type);
-    map.putLong(at + 16, seq);
-    if (len > 0) {
-      map.put(at + HEADER, payload, off, len);
-    }
-    WORD.setRelease(map, at, word(length, (int) crc.getValue()));
+    return word(length, (int) crc.getValue());
   }
 
   /** The first word of a record: length in the low half, crc in the high half (little-endian: length first). */

@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One segment file, mapped shared for its whole length. Appenders reserve space with one atomic add on
+ * One segment file, mapped shared and read-only for its whole length ({@link #map}, what readers, recovery and the
+ * force use); a segment of this run is also mapped writable window by window ({@link WriteWindows}), through which
+ * appenders write and which the spool's thread unmaps once written. Appenders reserve space with one atomic add on
  * {@link #state}, which packs the number of reservations (high 32 bits) and the next free offset (low 32 bits), so
  * one add gives a caller both where its record goes and its index in the segment (its sequence number is
  * {@link #baseSeq} plus that index).
@@ -26,12 +28,17 @@ final class Segment {
   static final int VERSION = 2;
   static final String SUFFIX = ".seg";
   private static final int PAGE = 4096;
+  /** How far behind the appenders {@link #releaseWritten} looks. */
+  private static final int RELEASE_LAG = 64 << 10;
 
   final long number;
   final Path path;
   final FileChannel channel;
   final FileLock lock;
+  /** The whole file, read-only: what is read and forced. */
   final MappedByteBuffer map;
+  /** Where appenders write; {@code null} for a segment an earlier run left (never appended to again). */
+  private final WriteWindows windows;
   /** (reservations &lt;&lt; 32) | next offset. */
   final AtomicLong state = new AtomicLong(HEADER);
   /** Offset above which a data record does not fit: room for the end-of-segment record is always kept. */
@@ -48,15 +55,18 @@ final class Segment {
   volatile boolean damaged;
   /** How far {@link #touch} got; the spool's thread only. */
   private int touchedTo = PAGE;
+  /** Every record below this offset is published, as far as the spool's thread looked; the spool's thread only. */
+  private int publishedTo = HEADER;
   /** The highest sequence number of a record in it (recovery) or reserved in it (set when sealed). */
   volatile long lastSeq = -1;
 
-  Segment(long number, Path path, FileChannel channel, FileLock lock, MappedByteBuffer map) {
+  Segment(long number, Path path, FileChannel channel, FileLock lock, MappedByteBuffer map, WriteWindows windows) {
     this.number = number;
     this.path = path;
     this.channel = channel;
     this.lock = lock;
     this.map = map;
+    this.windows = windows;
     map.order(RecordFormat.ORDER);
     this.limit = map.capacity() - RecordFormat.END_RECORD;
   }
@@ -68,10 +78,10 @@ final class Segment {
 
   /** Writes the header of a new (zero-filled) segment. */
   void writeHeader() {
-    map.put(0, MAGIC);
-    map.putInt(8, VERSION);
-    map.putInt(12, HEADER);
-    map.putLong(16, number);
+    windows.putHeaderBytes(0, MAGIC);
+    windows.putHeaderInt(8, VERSION);
+    windows.putHeaderInt(12, HEADER);
+    windows.putHeaderLong(16, number);
   }
 
   /** Whether the header reads as written by {@link #writeHeader} for this segment. */
@@ -88,7 +98,17 @@ final class Segment {
   /** Makes this the segment appended to, its first record taking {@code base}. */
   void activate(long base) {
     baseSeq = base;
-    map.putLong(24, base);
+    windows.putHeaderLong(24, base);
+  }
+
+  /** Whether this run appends (or appended) to it: false for a segment an earlier run left. */
+  boolean appendable() {
+    return windows != null;
+  }
+
+  /** Writes and publishes a record in space reserved by this thread; see {@link RecordFormat#write}. */
+  void write(int at, int type, long seq, byte[] payload, int off, int len, RecordFormat.Scratch s) {
+    windows.write(at, type, seq, payload, off, len, s);
   }
 
   /** Offset of the first byte not reserved yet (may exceed the capacity once the segment is full). */
@@ -105,22 +125,61 @@ final class Segment {
    */
   boolean touch(int pages) {
     int end = map.capacity();
-    int at = touchedTo;
+    int at = Math.max(touchedTo, windows.releasedTo()); // appenders got past the windows released: nothing to do
     for (int i = 0; i < pages && at < end; i++, at += PAGE) {
-      RecordFormat.WORD.compareAndSet(map, at, 0L, 0L);
+      windows.touch(at);
     }
     touchedTo = at;
     return at < end;
   }
 
-  /** Forces {@code [from, to)} of the mapping to the device. */
+  /**
+   * Unmaps the windows appenders are done with: those below the first record not published yet (or all of them
+   * past the end-of-segment record). Spool's thread; cheap when nothing changed (one read of a word).
+   */
+  void releaseWritten() {
+    int at = publishedTo;
+    int end = map.capacity();
+    // While appenders write here, look only at records well behind them: reading the line an appender is writing
+    // would pull it to this thread's core and back for every record.
+    int stop = sealedAt >= 0 ? end : (int) Math.max(0, reservedEnd() - RELEASE_LAG) & -WriteWindows.WINDOW_BYTES;
+    while (at < stop && at + RecordFormat.HEADER <= end) {
+      long word = RecordFormat.publishedWord(map, at);
+      int length = (int) word;
+      if (word == 0 || length < RecordFormat.HEADER || length > end - at) {
+        break; // not published yet (or, if ever damaged, left mapped: the collector unmaps it)
+      }
+      if (map.getInt(at + 12) == RecordFormat.TYPE_END) {
+        at = end; // nothing is written after it
+        break;
+      }
+      at += RecordFormat.align(length);
+    }
+    publishedTo = at;
+    windows.releaseBelow(at);
+  }
+
+  /** Whether every window is released (the spool's thread looks no more). */
+  boolean released() {
+    return windows == null || windows.releasedTo() >= map.capacity();
+  }
+
+  /**
+   * How far the spool's thread may force ahead without interrupting appenders: the windows released (all of a
+   * segment an earlier run left; all of a sealed one whose failed append keeps its windows mapped).
+   */
+  int forceableTo() {
+    return windows == null || (holes && sealedAt >= 0) ? map.capacity() : windows.releasedTo();
+  }
+
+  /** Forces {@code [from, to)} of the segment to the device (through the read-only mapping: msync of the range). */
   void force(int from, int to) {
     if (to > from) {
       map.force(from, to - from);
     }
   }
 
-  /** Closes the file (the mapping stays valid until collected; nothing reads it after this). */
+  /** Closes the file (the mappings stay valid until collected; nothing reads them after this). */
   void close() {
     try {
       channel.close(); // releases the lock

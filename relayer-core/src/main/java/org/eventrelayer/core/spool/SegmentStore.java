@@ -85,7 +85,7 @@ final class SegmentStore {
       long size = Math.min(ch.size(), Integer.MAX_VALUE & ~7L);
       MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
       usedBytes.addAndGet(ch.size());
-      return new Segment(number(p), p, ch, lock, map);
+      return new Segment(number(p), p, ch, lock, map, null);
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;
@@ -132,8 +132,8 @@ final class SegmentStore {
           Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE));
       FileLock lock = SpoolLock.lock(ch, dir, tmp);
       ch.write(ByteBuffer.allocate(1), segmentBytes - 1);
-      MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, segmentBytes);
-      Segment s = new Segment(number, path, ch, lock, map);
+      MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, segmentBytes);
+      Segment s = new Segment(number, path, ch, lock, map, WriteWindows.map(ch, (int) segmentBytes));
       s.writeHeader();
       Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
       return s;

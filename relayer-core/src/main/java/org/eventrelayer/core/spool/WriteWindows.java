@@ -1,0 +1,176 @@
+package org.eventrelayer.core.spool;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The writable mappings of a segment, one per window of up to {@link #WINDOW_BYTES}: appenders write through them,
+ * and everything else reads the segment through its read-only mapping. Once every record of a window is published,
+ * nothing writes there any more and the spool's thread unmaps the window ({@link #releaseBelow}).
+ *
+ * <p>Why: the kernel writes a page of a shared mapping back (a force, or its own writeback) by first making it
+ * read-only in every mapping that has it writable, and for each such page it interrupts every core that runs this
+ * process to drop the page from its TLB. The callers' cores take those interrupts mid-{@code notify}: with the
+ * whole segment mapped writable, about 1 call in 100 took 2 to 4 µs longer during a flood (measured on a 2-core
+ * virtual machine, where an interrupt between cores is expensive). Unmapping a window costs one such interrupt for
+ * the whole window, and its pages are then written back without interrupting anyone.
+ *
+ * <p>Threads: {@link #write} on appenders, each within the space it reserved; {@link #touch} and
+ * {@link #releaseBelow} on the spool's thread. A window is released only below the first unpublished record, so no
+ * appender can still be writing into it.
+ */
+final class WriteWindows {
+
+  /** The size of a window: a power of two, so that finding an offset's window is a shift. */
+  static final int WINDOW_BYTES = 1 << 20;
+  private static final int SHIFT = Integer.numberOfTrailingZeros(WINDOW_BYTES);
+  private static final Logger log = LoggerFactory.getLogger(WriteWindows.class);
+  private static final MethodHandle UNMAP = unmapper();
+
+  private final MappedByteBuffer[] windows;
+  private final int capacity;
+  /** Every window below this offset is released; the spool's thread writes it. */
+  private volatile int releasedTo;
+
+  private WriteWindows(MappedByteBuffer[] windows, int capacity) {
+    this.windows = windows;
+    this.capacity = capacity;
+  }
+
+  /** Maps {@code [0, size)} of {@code ch} writable, window by window. */
+  static WriteWindows map(FileChannel ch, int size) throws IOException {
+    MappedByteBuffer[] windows = new MappedByteBuffer[(int) (((long) size + WINDOW_BYTES - 1) >>> SHIFT)];
+    for (int w = 0; w < windows.length; w++) {
+      long from = (long) w << SHIFT;
+      windows[w] = ch.map(FileChannel.MapMode.READ_WRITE, from, Math.min(WINDOW_BYTES, size - from));
+      windows[w].order(RecordFormat.ORDER);
+    }
+    return new WriteWindows(windows, size);
+  }
+
+  /**
+   * Writes and publishes a record at {@code at} (see {@link RecordFormat#write}); the space must have been reserved
+   * by this thread and be zeros.
+   */
+  void write(int at, int type, long seq, byte[] payload, int off, int len, RecordFormat.Scratch s) {
+    int w = at >>> SHIFT;
+    ByteBuffer window = windows[w];
+    int rel = at - (w << SHIFT);
+    if (rel + RecordFormat.HEADER + len <= window.capacity()) {
+      RecordFormat.write(window, rel, type, seq, payload, off, len, s); // the common case: one window
+      return;
+    }
+    // The record runs into the next window. Its first word, 8-aligned, lies whole in this one; the other header
+    // fields and the payload go where their offsets fall, and the first word is still published last.
+    long word = RecordFormat.firstWord(type, seq, payload, off, len, s);
+    putInt(at + 8, RecordFormat.MAGIC);
+    putInt(at + 12, type);
+    putLong(at + 16, seq);
+    int from = at + RecordFormat.HEADER;
+    int done = 0;
+    while (done < len) {
+      int p = from + done;
+      ByteBuffer b = windows[p >>> SHIFT];
+      int r = p & (WINDOW_BYTES - 1);
+      int n = Math.min(len - done, b.capacity() - r);
+      b.put(r, payload, off + done, n);
+      done += n;
+    }
+    RecordFormat.WORD.setRelease(window, rel, word);
+  }
+
+  private void putInt(int at, int v) {
+    windows[at >>> SHIFT].putInt(at & (WINDOW_BYTES - 1), v); // 4-aligned: never split by a window's end
+  }
+
+  private void putLong(int at, long v) {
+    windows[at >>> SHIFT].putLong(at & (WINDOW_BYTES - 1), v); // 8-aligned: never split by a window's end
+  }
+
+  /** Writes the segment's header fields (spool's thread, or the appender switching to this segment). */
+  void putHeaderLong(int at, long v) {
+    putLong(at, v);
+  }
+
+  /** Writes header bytes at {@code at}, within the first window. */
+  void putHeaderBytes(int at, byte[] bytes) {
+    windows[0].put(at, bytes);
+  }
+
+  /** Writes a header int at {@code at}, within the first window. */
+  void putHeaderInt(int at, int v) {
+    putInt(at, v);
+  }
+
+  /**
+   * Allocates the page at {@code at} by an atomic compare-and-set of 0 by 0 on its first 8 bytes, which never
+   * changes a byte an appender wrote. Spool's thread; false if its window is released already.
+   */
+  boolean touch(int at) {
+    if (at < releasedTo) {
+      return false;
+    }
+    RecordFormat.WORD.compareAndSet(windows[at >>> SHIFT], at & (WINDOW_BYTES - 1), 0L, 0L);
+    return true;
+  }
+
+  /** Every window below this offset is unmapped. */
+  int releasedTo() {
+    return releasedTo;
+  }
+
+  /**
+   * Unmaps every window that lies wholly below {@code publishedTo}, below which every record is published (no
+   * appender writes there any more). Spool's thread. Where unmapping is not possible, a window is left to the
+   * collector; only the interrupts above come back.
+   */
+  void releaseBelow(int publishedTo) {
+    int w = releasedTo >>> SHIFT;
+    while (w < windows.length) {
+      int end = (int) Math.min(capacity, ((long) w + 1) << SHIFT);
+      if (end > publishedTo) {
+        break;
+      }
+      MappedByteBuffer window = windows[w];
+      windows[w] = null; // a bug that wrote here after all fails with an exception, not a crash of the JVM
+      unmap(window);
+      w++;
+      releasedTo = end;
+    }
+  }
+
+  private static void unmap(MappedByteBuffer window) {
+    if (UNMAP != null) {
+      try {
+        UNMAP.invokeExact((ByteBuffer) window);
+      } catch (Throwable e) {
+        log.debug("eventrelayer spool: cannot unmap a written window; the collector will: {}", e.toString());
+      }
+    }
+  }
+
+  /**
+   * {@code sun.misc.Unsafe.invokeCleaner}, the one way before Java 19 to unmap a mapping at a chosen moment (module
+   * {@code jdk.unsupported}); {@code null} where the runtime lacks it, and windows are then unmapped when collected.
+   */
+  private static MethodHandle unmapper() {
+    try {
+      Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
+      java.lang.reflect.Field theUnsafe = unsafeClass.getDeclaredField("theUnsafe");
+      theUnsafe.setAccessible(true);
+      return MethodHandles.lookup()
+          .findVirtual(unsafeClass, "invokeCleaner", MethodType.methodType(void.class, ByteBuffer.class))
+          .bindTo(theUnsafe.get(null));
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      log.debug("eventrelayer spool: windows are unmapped by the collector ({})", e.toString());
+      return null;
+    }
+  }
+}
