@@ -174,6 +174,52 @@ public final class Bench {
     }
   }
 
+  /**
+   * Waits until no mapping of a file under {@code dir} is left in this process: after a spool is closed, the
+   * collector's cleaner unmaps its segments, and only then does the kernel free their pages (a gigabyte or more after
+   * a second of flood). A harness that measures again right away would measure that work as its next tail. Returns
+   * after 30 s whatever happens, saying so; a no-op where {@code /proc/self/maps} does not exist.
+   */
+  public static void awaitUnmapped(String dir) {
+    Path maps = Path.of("/proc/self/maps");
+    if (!Files.isReadable(maps)) {
+      return;
+    }
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    try {
+      while (Files.readString(maps).contains(dir)) {
+        if (System.nanoTime() > deadline) {
+          System.out.println("  [segments of " + dir + " are still mapped 30 s after the spool closed]");
+          return;
+        }
+        System.gc();
+        java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The calling thread's minor page faults and involuntary context switches (from {@code /proc/thread-self}), or
+   * {@code null} off Linux: besides the code, what makes a latency tail.
+   */
+  public static long[] threadKernelCounters() {
+    try {
+      String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long involuntary = -1;
+      for (String l : Files.readAllLines(Path.of("/proc/thread-self/status"))) {
+        if (l.startsWith("nonvoluntary_ctxt_switches:")) {
+          involuntary = Long.parseLong(l.substring(l.indexOf(':') + 1).trim());
+        }
+      }
+      return new long[] {Long.parseLong(fields[7]), involuntary}; // field 10 of stat: minflt
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
   /** Basic facts of the run, for the results file. */
   public static Map<String, Object> environment() {
     Map<String, Object> m = new LinkedHashMap<>();

@@ -84,6 +84,15 @@ public class NotifyLatencyBenchmark {
   @Param({"10000000"})
   public String trackedEvents;
 
+  /**
+   * With {@code spool=on}: {@code spool.fsync}. {@code batch} (the engine's default) forces before each send and
+   * lets the spool's thread force ahead, so during an outage the spool writes to disk as fast as callers append;
+   * {@code none} sets {@code spool.fsync: interval} with {@code spool.fsyncInterval: 10m}, so nothing is forced
+   * within an iteration: the difference is what the disk writes cost the callers.
+   */
+  @Param({"batch"})
+  public String fsync;
+
   /** {@code off}: coalescing disabled if the engine has the key; {@code on}: enabled; {@code default}: not set. */
   @Param({"off"})
   public String coalesce;
@@ -121,7 +130,9 @@ public class NotifyLatencyBenchmark {
    * allocation per call. JMH's {@code -prof gc} divides the allocation of <em>every</em> thread of the JVM (the
    * relayer's worker building and serializing events, OkHttp, the intake parsing them) by the calls; this counts only
    * what the calling thread allocated, which is the cost {@code notify} puts on the host. It is printed per
-   * measurement iteration and, with {@code -Dbench.allocFile=path}, appended to that file as JSON lines.
+   * measurement iteration and, with {@code -Dbench.allocFile=path}, appended to that file as JSON lines. On Linux
+   * it also prints the calling thread's page faults and involuntary context switches per iteration (from
+   * {@code /proc/thread-self}), the two things besides the code that make a tail.
    */
   @State(Scope.Thread)
   public static class Cursor {
@@ -130,11 +141,13 @@ public class NotifyLatencyBenchmark {
     int next = (int) (Thread.currentThread().getId() * 7919);
     private int startNext;
     private long startBytes;
+    private long[] startKernel;
 
     @Setup(Level.Iteration)
     public void start() {
       startNext = next;
       startBytes = THREADS.getCurrentThreadAllocatedBytes();
+      startKernel = Bench.threadKernelCounters();
     }
 
     @TearDown(Level.Iteration)
@@ -156,7 +169,11 @@ public class NotifyLatencyBenchmark {
         }
       }
       if (benchmark.getThreads() == 1) {
-        System.out.printf("  [caller thread allocated %,.0f B per call]%n", bytes / (double) calls);
+        long[] kernel = Bench.threadKernelCounters();
+        System.out.printf("  [caller thread allocated %,.0f B per call%s]%n", bytes / (double) calls,
+            kernel == null || startKernel == null ? "" : String.format(java.util.Locale.ROOT,
+                "; %,d page faults, %,d involuntary context switches", kernel[0] - startKernel[0],
+                kernel[1] - startKernel[1]));
       }
     }
   }
@@ -193,6 +210,14 @@ public class NotifyLatencyBenchmark {
       service.put("spoolDir", spoolDir.toString());
       service.put("spool.maxBytes", "8GiB");
       service.put("spool.trackedEvents", trackedEvents);
+      switch (fsync) {
+        case "batch" -> { }
+        case "none" -> {
+          service.put("spool.fsync", "interval");
+          service.put("spool.fsyncInterval", "10m");
+        }
+        default -> throw new IllegalArgumentException("fsync: batch or none, not " + fsync);
+      }
     } else if (!spool.equals("off")) {
       throw new IllegalArgumentException("spool: on or off, not " + spool);
     }
@@ -234,6 +259,7 @@ public class NotifyLatencyBenchmark {
         coalesced == null ? "n/a" : String.format("%,d", coalesced), s.refused(), heapMiB);
     group = null;
     relayer = null;
+    String spoolPath = spoolDir == null ? null : spoolDir.toString();
     if (spoolDir != null) {
       try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(spoolDir)) {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -241,6 +267,9 @@ public class NotifyLatencyBenchmark {
       spoolDir = null;
     }
     System.gc(); // collect this iteration's backlog now, not during the next measurement
+    if (spoolPath != null) {
+      Bench.awaitUnmapped(spoolPath); // else the kernel frees its pages during the next iteration
+    }
     if (s.refused() > 0) {
       throw new IllegalStateException(s.refused() + " events were refused (queue full): this iteration measured "
           + "refusals, not the accepting path; raise QUEUE_CAPACITY or shorten the iteration");
