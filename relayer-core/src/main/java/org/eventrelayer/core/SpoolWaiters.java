@@ -37,7 +37,16 @@ final class SpoolWaiters {
   private Chunk chunk(long number) {
     Chunk c = recent;
     if (c == null || c.number != number) {
-      c = chunks.computeIfAbsent(number, Chunk::new);
+      c = chunks.get(number);
+      if (c == null) {
+        // Made outside the map's lock (computeIfAbsent would hold it while allocating): a caller descheduled here
+        // must not hold up the others, who land in the same chunk.
+        Chunk made = new Chunk(number);
+        c = chunks.putIfAbsent(number, made);
+        if (c == null) {
+          c = made;
+        }
+      }
       recent = c;
     }
     return c;
