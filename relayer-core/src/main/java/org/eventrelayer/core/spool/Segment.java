@@ -78,10 +78,10 @@ final class Segment {
 
   /** Writes the header of a new (zero-filled) segment. */
   void writeHeader() {
-    windows.putHeaderBytes(0, MAGIC);
-    windows.putHeaderInt(8, VERSION);
-    windows.putHeaderInt(12, HEADER);
-    windows.putHeaderLong(16, number);
+    windows.putMagic(MAGIC);
+    windows.putInt(8, VERSION);
+    windows.putInt(12, HEADER);
+    windows.putLong(16, number);
   }
 
   /** Whether the header reads as written by {@link #writeHeader} for this segment. */
@@ -98,7 +98,7 @@ final class Segment {
   /** Makes this the segment appended to, its first record taking {@code base}. */
   void activate(long base) {
     baseSeq = base;
-    windows.putHeaderLong(24, base);
+    windows.putLong(24, base);
   }
 
   /** Whether this run appends (or appended) to it: false for a segment an earlier run left. */
@@ -157,6 +157,11 @@ final class Segment {
     }
     publishedTo = at;
     windows.releaseBelow(at);
+  }
+
+  /** Where appenders write (tests). */
+  WriteWindows windows() {
+    return windows;
   }
 
   /** Whether every window is released (the spool's thread looks no more). */

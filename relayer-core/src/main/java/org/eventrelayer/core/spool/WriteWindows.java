@@ -86,39 +86,27 @@ final class WriteWindows {
     RecordFormat.WORD.setRelease(window, rel, word);
   }
 
-  private void putInt(int at, int v) {
-    windows[at >>> SHIFT].putInt(at & (WINDOW_BYTES - 1), v); // 4-aligned: never split by a window's end
+  /** Writes an int at {@code at} (4-aligned: never split by a window's end); also the segment's header. */
+  void putInt(int at, int v) {
+    windows[at >>> SHIFT].putInt(at & (WINDOW_BYTES - 1), v);
   }
 
-  private void putLong(int at, long v) {
-    windows[at >>> SHIFT].putLong(at & (WINDOW_BYTES - 1), v); // 8-aligned: never split by a window's end
+  /** Writes a long at {@code at} (8-aligned: never split by a window's end); also the segment's header. */
+  void putLong(int at, long v) {
+    windows[at >>> SHIFT].putLong(at & (WINDOW_BYTES - 1), v);
   }
 
-  /** Writes the segment's header fields (spool's thread, or the appender switching to this segment). */
-  void putHeaderLong(int at, long v) {
-    putLong(at, v);
-  }
-
-  /** Writes header bytes at {@code at}, within the first window. */
-  void putHeaderBytes(int at, byte[] bytes) {
-    windows[0].put(at, bytes);
-  }
-
-  /** Writes a header int at {@code at}, within the first window. */
-  void putHeaderInt(int at, int v) {
-    putInt(at, v);
+  /** Writes the segment's magic at its start, in the first window. */
+  void putMagic(byte[] magic) {
+    windows[0].put(0, magic);
   }
 
   /**
-   * Allocates the page at {@code at} by an atomic compare-and-set of 0 by 0 on its first 8 bytes, which never
-   * changes a byte an appender wrote. Spool's thread; false if its window is released already.
+   * Allocates the page at {@code at}, in a window not released yet, by an atomic compare-and-set of 0 by 0 on its
+   * first 8 bytes, which never changes a byte an appender wrote. Spool's thread.
    */
-  boolean touch(int at) {
-    if (at < releasedTo) {
-      return false;
-    }
+  void touch(int at) {
     RecordFormat.WORD.compareAndSet(windows[at >>> SHIFT], at & (WINDOW_BYTES - 1), 0L, 0L);
-    return true;
   }
 
   /** Every window below this offset is unmapped. */

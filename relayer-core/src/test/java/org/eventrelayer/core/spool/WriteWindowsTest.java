@@ -121,7 +121,7 @@ class WriteWindowsTest {
 
   @Test
   void anAppendThatFailsAfterReservingItsSpaceIsRefusedAndHoldsNeitherTheWatermarkNorTheNextStartBack()
-      throws Exception {
+      throws IOException {
     SpoolSettings settings = SpoolSettings.builder().name("test").segmentBytes(4L * WINDOW).maxBytes(64L * WINDOW)
         .build();
     byte[] record = new byte[1000];
@@ -131,10 +131,7 @@ class WriteWindowsTest {
       assertThat(MappedSpoolTest.appendAccepted(spool, record)).isZero();
       // A fault in the mapping under the next appends (as when the file system cannot allocate a page): the first
       // window is gone, so every append that reserved space in it fails after reserving.
-      Segment s = spool.appendingSegment();
-      java.lang.reflect.Field windows = Segment.class.getDeclaredField("windows");
-      windows.setAccessible(true);
-      ((WriteWindows) windows.get(s)).releaseBelow(WINDOW);
+      spool.appendingSegment().windows().releaseBelow(WINDOW);
       long seq;
       while ((seq = spool.append(record)) < 0) {
         assertThat(seq).isEqualTo(Refusal.UNAVAILABLE.code());
