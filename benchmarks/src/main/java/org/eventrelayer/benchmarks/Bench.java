@@ -220,6 +220,34 @@ public final class Bench {
     }
   }
 
+  /**
+   * The URL of an intake on a loopback port that was free a moment ago and is closed now: a connection to it is
+   * refused, the intake-down case of the spool and memory harnesses.
+   */
+  public static String closedPortUrl() {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return "http://127.0.0.1:" + s.getLocalPort() + CountingIntake.PATH;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A group with the purge relayer (no domain or tags) on the one event service {@code name}. */
+  public static EventRelayerGroup purgeGroup(String name, Map<String, Object> service) {
+    return EventRelayerGroup.fromMap(Map.of(
+        "relayers", Map.of(PurgeEvents.CHANNEL, Map.of("type", "cdn-purge", "stream", PurgeEvents.STREAM)),
+        "eventServices", Map.of(name, service)));
+  }
+
+  /** Deletes {@code dir} and everything in it (a spool directory after a run). */
+  public static void deleteTree(Path dir) {
+    try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Basic facts of the run, for the results file. */
   public static Map<String, Object> environment() {
     Map<String, Object> m = new LinkedHashMap<>();

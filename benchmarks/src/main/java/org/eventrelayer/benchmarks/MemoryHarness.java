@@ -1,19 +1,15 @@
 package org.eventrelayer.benchmarks;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.stream.Stream;
 import org.eventrelayer.EventRelayer;
 import org.eventrelayer.EventRelayerGroup;
 import org.eventrelayer.RelayResult;
@@ -54,10 +50,7 @@ public final class MemoryHarness {
     out.put("seconds", seconds);
     out.put("callerThreads", threads);
 
-    String url;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      url = "http://127.0.0.1:" + s.getLocalPort() + "/v1/events"; // closed from here on: connection refused
-    }
+    String url = Bench.closedPortUrl(); // connection refused
     out.put("intake", "closed port on 127.0.0.1 (connection refused)");
 
     // Warm-up: the same code paths in a throw-away group, so that the measured run is compiled code.
@@ -71,7 +64,7 @@ public final class MemoryHarness {
         case "spool" -> {
           Path probe = Files.createTempDirectory("bench-probe-");
           boolean spoolSupported = Bench.engineSupports("spoolDir", probe.toString());
-          deleteTree(probe);
+          Bench.deleteTree(probe);
           if (!spoolSupported) {
             System.out.println("spool: the engine has no spoolDir key (yet); case skipped");
             Map<String, Object> skipped = new LinkedHashMap<>();
@@ -90,7 +83,7 @@ public final class MemoryHarness {
             results.add(failed);
             System.out.println("spool case failed: " + e);
           } finally {
-            deleteTree(dir);
+            Bench.deleteTree(dir);
           }
         }
         default -> throw new IllegalArgumentException("unknown case " + c);
@@ -253,11 +246,4 @@ public final class MemoryHarness {
     return Long.parseLong(t.replaceAll("[^0-9]", "")) * mult;
   }
 
-  private static void deleteTree(Path dir) {
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    } catch (Exception ignored) {
-      // best effort
-    }
-  }
 }

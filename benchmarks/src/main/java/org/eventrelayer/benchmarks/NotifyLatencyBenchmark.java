@@ -186,13 +186,7 @@ public class NotifyLatencyBenchmark {
         intake = CountingIntake.start();
         yield intake.url().toString();
       }
-      case "closed" -> {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-          port = s.getLocalPort();
-        }
-        yield "http://127.0.0.1:" + port + "/v1/events";
-      }
+      case "closed" -> Bench.closedPortUrl();
       case "hung" -> {
         hung = new ServerSocket(0, 1024, InetAddress.getLoopbackAddress()); // accepts (backlog), never answers
         yield "http://127.0.0.1:" + hung.getLocalPort() + "/v1/events";
@@ -233,9 +227,7 @@ public class NotifyLatencyBenchmark {
       }
       default -> throw new IllegalArgumentException("coalesce: default, on or off, not " + coalesce);
     }
-    group = EventRelayerGroup.fromMap(Map.of(
-        "relayers", Map.of(PurgeEvents.CHANNEL, Map.of("type", "cdn-purge", "stream", PurgeEvents.STREAM)),
-        "eventServices", Map.of("eventgate", service)));
+    group = Bench.purgeGroup("eventgate", service);
     relayer = group.getRelayer(PurgeEvents.CHANNEL);
   }
 
@@ -261,9 +253,7 @@ public class NotifyLatencyBenchmark {
     relayer = null;
     String spoolPath = spoolDir == null ? null : spoolDir.toString();
     if (spoolDir != null) {
-      try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(spoolDir)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      Bench.deleteTree(spoolDir);
       spoolDir = null;
     }
     System.gc(); // collect this iteration's backlog now, not during the next measurement

@@ -5,11 +5,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 import org.eventrelayer.core.spool.MappedSpool;
 import org.eventrelayer.core.spool.Refusal;
 import org.eventrelayer.core.spool.SpoolSettings;
@@ -99,9 +97,7 @@ public class SpoolAppendBenchmark {
     System.out.printf("  [appended %,d, consumed %,d, refused:%s]%n", appended, consumed,
         refused.length() == 0 ? " none" : refused);
     spool.close();
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    Bench.deleteTree(dir);
   }
 
   /** A caller's purges: a pool of URLs, and a buffer to encode the compact record into. */

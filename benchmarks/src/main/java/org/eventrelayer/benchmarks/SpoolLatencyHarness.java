@@ -1,18 +1,14 @@
 package org.eventrelayer.benchmarks;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.stream.Stream;
 import org.eventrelayer.EventRelayer;
 import org.eventrelayer.EventRelayerGroup;
 import org.eventrelayer.ServiceStats;
@@ -88,13 +84,9 @@ public final class SpoolLatencyHarness {
   }
 
   private static Map<String, Object> run(String mode, int threads, int warmup, int seconds) throws Exception {
-    String url;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      url = "http://127.0.0.1:" + s.getLocalPort() + CountingIntake.PATH; // closed from here on
-    }
     Map<String, Object> service = new LinkedHashMap<>();
     service.put("type", "http");
-    service.put("url", url);
+    service.put("url", Bench.closedPortUrl());
     service.put("timeout", "2s");
     service.put("queueCapacity", NotifyLatencyBenchmark.QUEUE_CAPACITY);
     service.put("queueBytes", NotifyLatencyBenchmark.QUEUE_BYTES);
@@ -105,9 +97,7 @@ public final class SpoolLatencyHarness {
       service.put("spoolDir", dir.toString());
       service.put("spool.maxBytes", "16GiB");
     }
-    EventRelayerGroup group = EventRelayerGroup.fromMap(Map.of(
-        "relayers", Map.of(PurgeEvents.CHANNEL, Map.of("type", "cdn-purge", "stream", PurgeEvents.STREAM)),
-        "eventServices", Map.of(SERVICE, service)));
+    EventRelayerGroup group = Bench.purgeGroup(SERVICE, service);
     EventRelayer relayer = group.getRelayer(PurgeEvents.CHANNEL);
     Caller[] callers = new Caller[threads];
     CountDownLatch done = new CountDownLatch(threads);
@@ -123,9 +113,7 @@ public final class SpoolLatencyHarness {
     ServiceStats stats = group.serviceStats().get(SERVICE);
     group.close(Duration.ofMillis(300)); // leaves the backlog (memory: drops it; spool: keeps it); not measured
     if (dir != null) {
-      try (Stream<Path> files = Files.walk(dir)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      Bench.deleteTree(dir);
     }
     System.gc();
     if (dir != null) {

@@ -1,12 +1,9 @@
 package org.eventrelayer.benchmarks;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,19 +82,10 @@ public final class SpoolThroughputHarness {
     return s;
   }
 
-  private static EventRelayerGroup group(Map<String, Object> service) {
-    return EventRelayerGroup.fromMap(Map.of(
-        "relayers", Map.of(PurgeEvents.CHANNEL, Map.of("type", "cdn-purge", "stream", PurgeEvents.STREAM)),
-        "eventServices", Map.of(SERVICE, service)));
-  }
-
   // -------------------------------------------------------------------------------------------------------------
 
   private static Map<String, Object> flood(int seconds, int threads, String fsync) throws Exception {
-    String url;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      url = "http://127.0.0.1:" + s.getLocalPort() + CountingIntake.PATH; // closed from here on
-    }
+    String url = Bench.closedPortUrl();
     Path dir = Files.createTempDirectory("spool-flood");
     List<List<Map<String, ?>>> pools = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
@@ -107,7 +95,7 @@ public final class SpoolThroughputHarness {
       }
       pools.add(pool);
     }
-    EventRelayerGroup g = group(engine(url, dir, fsync));
+    EventRelayerGroup g = Bench.purgeGroup(SERVICE, engine(url, dir, fsync));
     EventRelayer relayer = g.getRelayer(PurgeEvents.CHANNEL);
     long heapBefore = Bench.heapAfterGc();
     LongAdder accepted = new LongAdder();
@@ -174,7 +162,7 @@ public final class SpoolThroughputHarness {
         Bench.rate(measured / took), r.get("slowestSecond"), refused.sum(), refusals,
         directoryBytes(dir) >> 20, unread, heapBefore >> 20, heapAfter >> 20, r.get("heapBytesPerUnreadEvent"));
     g.close(Duration.ofSeconds(2));
-    delete(dir);
+    Bench.deleteTree(dir);
     return r;
   }
 
@@ -225,7 +213,7 @@ public final class SpoolThroughputHarness {
         service.put("queueCapacity", backlog + 10_000);
         service.put("queueBytes", "4GiB");
       }
-      EventRelayerGroup g = group(service);
+      EventRelayerGroup g = Bench.purgeGroup(SERVICE, service);
       EventRelayer relayer = g.getRelayer(PurgeEvents.CHANNEL);
       List<List<Map<String, ?>>> calls = PurgeEvents.calls(PurgeEvents.distinctUrls(backlog, "Drain_" + mode), 100);
       for (List<Map<String, ?>> call : calls) {
@@ -261,7 +249,7 @@ public final class SpoolThroughputHarness {
       return r;
     } finally {
       if (dir != null) {
-        delete(dir);
+        Bench.deleteTree(dir);
       }
     }
   }
@@ -272,9 +260,4 @@ public final class SpoolThroughputHarness {
     }
   }
 
-  private static void delete(Path dir) throws java.io.IOException {
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
-  }
 }
