@@ -168,7 +168,7 @@ final class SendLoop {
         assemble(now);
         spool.checkpoint();
       }
-      awaitAnswer();
+      awaitAnswer(false);
       return true;
     }
     if (pending.isEmpty()) {
@@ -176,7 +176,9 @@ final class SendLoop {
       boolean queueFull = schedule.size() >= settings.queueCapacity; // see take()
       if (!retriesDue && carry == null && (ctx.queue.isEmpty() || queueFull)) {
         if (!flights.isEmpty()) {
-          awaitAnswer(); // nothing more to begin: take the answers
+          // Nothing more to begin: take the answers. With a slot free, wait as idle, so that an offer wakes the
+          // worker too and its events leave at once rather than after the slowest answer.
+          awaitAnswer(flights.size() < maxInFlight && !queueFull);
           return true;
         }
         if (ctx.closing && ((schedule.isEmpty() && ctx.queue.isEmpty() && spool.drained())
@@ -371,12 +373,16 @@ final class SendLoop {
    * Takes the next answer: waits for the oldest flight if it cannot tell when it is done, or else parks until a
    * flight's {@link Transport.Flight#whenDone} signal (or close()) wakes the worker; the next step takes it.
    */
-  private void awaitAnswer() {
+  private void awaitAnswer(boolean wakeOnOffer) {
     InFlight oldest = flights.peekFirst();
     if (!oldest.signals) {
       complete(flights.pollFirst());
     } else if (firstAnswered() == null) {
-      park(IDLE_PARK_NANOS);
+      if (wakeOnOffer) {
+        idle(IDLE_PARK_NANOS); // an answer wakes the worker as well (Flight.whenDone)
+      } else {
+        park(IDLE_PARK_NANOS);
+      }
     }
   }
 

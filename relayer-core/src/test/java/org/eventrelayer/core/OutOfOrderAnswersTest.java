@@ -51,7 +51,7 @@ class OutOfOrderAnswersTest {
     @Override
     public Flight begin(Batch batch) {
       CompletableFuture<SendResult> answer;
-      if (begun.incrementAndGet() == 1) {
+      if (firstBatch == null) { // the worker alone begins batches; set before begun counts it, which tests await
         firstBatch = batch;
         answer = first;
       } else {
@@ -60,6 +60,7 @@ class OutOfOrderAnswersTest {
           return SendResult.delivered();
         }, answers);
       }
+      begun.incrementAndGet();
       return new Flight() {
         @Override
         public SendResult await() throws Exception {
@@ -104,11 +105,49 @@ class OutOfOrderAnswersTest {
   }
 
   private EventService start() {
+    return start(EngineClock.SYSTEM);
+  }
+
+  private EventService start(EngineClock clock) {
     String service = Groups.uniqueService();
     Config config = Config.of("eventServices." + service, Map.of("maxBatchEvents", BATCH, "linger", "0ms",
         "retry.initialBackoff", "1ms", "retry.maxBackoff", "5ms"));
-    engine = DeliveryEngine.start(ServiceContext.of(service, config, Map.of()), "held", c -> transport);
+    engine = DeliveryEngine.start(ServiceContext.of(service, config, Map.of()), "held", Map.of(), c -> transport,
+        clock);
     return engine;
+  }
+
+  /** Real time, but every park lasts until an unpark: a worker that waits where nothing wakes it stays there. */
+  private static final EngineClock PARKS_UNTIL_WOKEN = new EngineClock() {
+    @Override
+    public long nanoTime() {
+      return System.nanoTime();
+    }
+
+    @Override
+    public long currentTimeMillis() {
+      return System.currentTimeMillis();
+    }
+
+    @Override
+    public void parkNanos(Object blocker, long nanos) {
+      java.util.concurrent.locks.LockSupport.parkNanos(blocker, Duration.ofMinutes(1).toNanos());
+    }
+  };
+
+  @Test
+  void anEventOfferedWhileAnAnswerIsOutLeavesInAFreeSlotAtOnce() {
+    EventService engine = start(PARKS_UNTIL_WOKEN);
+    DeliveryTracker tracker = new DeliveryTracker();
+    PipelinedDeliveryTest.offer(engine, tracker, 0, BATCH);
+    await("the first batch is in flight").atMost(Duration.ofSeconds(10)).until(() -> transport.begun.get() >= 1);
+    int begun = transport.begun.get();
+    // The queue is empty, a slot is free, and the worker waits for the held answer: the offer must wake it (not
+    // the end of a park that here never ends by itself).
+    PipelinedDeliveryTest.offer(engine, tracker, BATCH, 2 * BATCH);
+    await("the new events leave in a free slot").atMost(Duration.ofSeconds(10))
+        .until(() -> transport.begun.get() > begun);
+    assertThat(transport.first).as("while the first answer is still out").isNotDone();
   }
 
   @Test
