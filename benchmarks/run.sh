@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
     --build-only) BUILD=only ;;
     --only) ONLY="$2"; shift ;;
     --only=*) ONLY="${1#*=}" ;;
-    -h|--help) sed -n '2,17p' "$SELF"; exit 0 ;;
+    -h|--help) sed -n '2,/^set /{/^#/p}' "$SELF"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift

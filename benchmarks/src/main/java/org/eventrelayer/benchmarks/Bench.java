@@ -180,7 +180,8 @@ public final class Bench {
    * a second of flood). A harness that measures again right away would measure that work as its next tail. Returns
    * after 30 s whatever happens, saying so; a no-op where {@code /proc/self/maps} does not exist.
    */
-  public static void awaitUnmapped(String dir) {
+  public static void awaitUnmapped(Path spoolDir) {
+    String dir = spoolDir.toString();
     Path maps = Path.of("/proc/self/maps");
     if (!Files.isReadable(maps)) {
       return;
@@ -239,13 +240,23 @@ public final class Bench {
         "eventServices", Map.of(name, service)));
   }
 
-  /** Deletes {@code dir} and everything in it (a spool directory after a run). */
+  /** Deletes {@code dir} and everything in it, as far as it can (a temporary directory after a run). */
   public static void deleteTree(Path dir) {
     try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
       files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    } catch (IOException | UncheckedIOException e) {
+      System.out.println("  [could not delete all of " + dir + ": " + e + "]"); // never hides a run's own failure
     }
+  }
+
+  /**
+   * After a spool's group is closed: deletes its directory, collects, and waits until its segments are unmapped
+   * ({@link #awaitUnmapped}), so that what runs next does not pay for freeing their pages.
+   */
+  public static void discardSpool(Path dir) {
+    deleteTree(dir);
+    System.gc();
+    awaitUnmapped(dir);
   }
 
   /** Basic facts of the run, for the results file. */

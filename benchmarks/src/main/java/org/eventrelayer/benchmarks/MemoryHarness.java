@@ -83,7 +83,7 @@ public final class MemoryHarness {
             results.add(failed);
             System.out.println("spool case failed: " + e);
           } finally {
-            Bench.deleteTree(dir);
+            Bench.discardSpool(dir);
           }
         }
         default -> throw new IllegalArgumentException("unknown case " + c);

@@ -251,15 +251,11 @@ public class NotifyLatencyBenchmark {
         coalesced == null ? "n/a" : String.format("%,d", coalesced), s.refused(), heapMiB);
     group = null;
     relayer = null;
-    String spoolPath = spoolDir == null ? null : spoolDir.toString();
     if (spoolDir != null) {
-      Bench.deleteTree(spoolDir);
+      Bench.discardSpool(spoolDir); // else the kernel frees its pages during the next iteration
       spoolDir = null;
     }
     System.gc(); // collect this iteration's backlog now, not during the next measurement
-    if (spoolPath != null) {
-      Bench.awaitUnmapped(spoolPath); // else the kernel frees its pages during the next iteration
-    }
     if (s.refused() > 0) {
       throw new IllegalStateException(s.refused() + " events were refused (queue full): this iteration measured "
           + "refusals, not the accepting path; raise QUEUE_CAPACITY or shorten the iteration");

@@ -162,7 +162,7 @@ public final class SpoolThroughputHarness {
         Bench.rate(measured / took), r.get("slowestSecond"), refused.sum(), refusals,
         directoryBytes(dir) >> 20, unread, heapBefore >> 20, heapAfter >> 20, r.get("heapBytesPerUnreadEvent"));
     g.close(Duration.ofSeconds(2));
-    Bench.deleteTree(dir);
+    Bench.discardSpool(dir);
     return r;
   }
 
@@ -249,7 +249,7 @@ public final class SpoolThroughputHarness {
       return r;
     } finally {
       if (dir != null) {
-        Bench.deleteTree(dir);
+        Bench.discardSpool(dir);
       }
     }
   }
