@@ -5,7 +5,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * What the parts of one engine share, made for sharing: the service's name and settings, its counters, the
- * lock-free queue from the callers (or the spool writer) to the worker, the clock, the flush generation, the
+ * lock-free queue from the callers (and the spool) to the worker, the clock, the flush generation, the
  * lifecycle flags that {@code close()} raises, and the worker's wake-up.
  */
 final class EngineContext {

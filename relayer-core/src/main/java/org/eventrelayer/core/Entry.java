@@ -6,8 +6,8 @@ import org.eventrelayer.spi.DeliveryTracker;
 import org.eventrelayer.spi.PendingEvent;
 
 /**
- * One accepted event on its way. Created on a caller's thread (or by the spool), then owned by the worker (or
- * the spool writer before it): only the coalescing followers are shared, guarded by the entry's monitor.
+ * One accepted event on its way. Created on a caller's thread (or by the worker reading the spool back), then owned
+ * by the worker: only the coalescing followers are shared, guarded by the entry's monitor.
  */
 final class Entry implements QueueItem {
   final PendingEvent source; // null for a record read back from the spool
@@ -17,13 +17,13 @@ final class Entry implements QueueItem {
   final Generation generation;
   final long acceptedNanos;
   final long acceptedMillis; // with a spool only
-  BatchEvent event; // built on the worker (or the spool writer)
+  BatchEvent event; // built on the worker (or, for a spooled event that is not compact, on its caller's thread)
   int attempts;
   long dueNanos; // while waiting in the retry schedule: when to send it again
   long retryOrder; // ties of dueNanos keep the order in which events were scheduled
   int maxBatch = Integer.MAX_VALUE; // after an unreadable answer: the most events its next batch may hold
   long seq = -1; // the spool record's, once written
-  String failure; // why the spool writer could not build it
+  String failure; // why it could not be built (EventBuilder)
   String failureJson;
   String coalesceKey; // set while equal purges may follow this one
   private List<DeliveryTracker> followers; // guarded by this; frozen once taken
@@ -53,9 +53,14 @@ final class Entry implements QueueItem {
     return acceptedNanos;
   }
 
-  /** Lets an equal event offered later share this one's fate; false once the worker has taken this one. */
+  /**
+   * Lets an equal event offered later share this one's fate; false once the worker has taken this one (a queued
+   * entry), or while it is in flight (one the spool's reader holds: the intake may have taken it already).
+   */
   synchronized boolean follow(DeliveryTracker tracker) {
-    if (taken) {
+    // flying is the worker's and set only on entries past take() or read back by the worker, which alone asks
+    // then: a caller never reads it, since taken comes first.
+    if (taken || flying) {
       return false;
     }
     if (followers == null) {

@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * Builds, serializes and (with {@code signing.secret}) signs events. Stateless apart from its settings: used by the
- * worker, or by the spool writer when there is a spool.
+ * worker, or on a caller's thread for a spooled event that has no compact record.
  */
 final class EventBuilder {
 

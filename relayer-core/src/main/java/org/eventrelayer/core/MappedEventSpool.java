@@ -370,7 +370,7 @@ final class MappedEventSpool implements Spool {
       return false;
     }
     Entry leader = heldByKey.get(key);
-    if (leader == null || leader.flying || !leader.follow(e.tracker)) {
+    if (leader == null || !leader.follow(e.tracker)) {
       heldByKey.put(key, e); // leads the equal events read from now on
       return false;
     }

@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.LongAdder;
 import org.eventrelayer.ServiceStats;
 
 /**
- * The counters of one service, made for sharing: callers, the worker and the spool writer update them, any thread
+ * The counters of one service, made for sharing: callers and the worker update them, any thread
  * reads them. Each counter's meaning is the {@link ServiceStats} component of the same name.
  */
 final class ServiceCounters {

@@ -1,7 +1,7 @@
 package org.eventrelayer.core;
 
 /**
- * A {@link Transport} that sends a batch and waits for its answer in one call (HTTP): it implements
+ * A {@link Transport} that sends a batch and waits for its answer in one call (a blocking client): it implements
  * {@link #send(Batch)}, and {@link #begin(Batch)} adapts it, returning a flight already answered.
  */
 public interface SynchronousTransport extends Transport {

@@ -304,7 +304,7 @@ final class HttpTransport implements Transport {
   @Override
   public void cancel() {
     cancelled = true;
-    client.dispatcher().cancelAll(); // the running synchronous call, and every queued or running async one
+    client.dispatcher().cancelAll(); // every queued or running call
   }
 
   /** Cancels anything in flight, evicts the connection pool and stops every OkHttp thread of this client. */
