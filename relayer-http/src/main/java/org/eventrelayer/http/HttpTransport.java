@@ -73,6 +73,7 @@ final class HttpTransport implements Transport {
   private final PrivateTaskRunner taskRunner; // null: OkHttp's shared runner (fallback)
   private final ResponseMapper mapper;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final CallThreads callThreads = new CallThreads();
   private volatile boolean cancelled;
 
   HttpTransport(String service, HttpSettings settings) {
@@ -89,7 +90,7 @@ final class HttpTransport implements Transport {
         .retryOnConnectionFailure(false)
         .socketFactory(new NoDelaySocketFactory())
         .protocols(List.of(Protocol.HTTP_1_1))
-        .dispatcher(dispatcher(service, settings.maxInFlightRequests));
+        .dispatcher(dispatcher(service, callThreads, settings.maxInFlightRequests));
     int idle = Math.max(MAX_IDLE_CONNECTIONS, settings.maxInFlightRequests);
     if (settings.sslSocketFactory != null) {
       builder.sslSocketFactory(settings.sslSocketFactory, settings.trustManager);
@@ -116,14 +117,9 @@ final class HttpTransport implements Transport {
    * A dispatcher running at most {@code maxInFlight} calls, all to the one intake, on named daemon threads that
    * end when idle and that {@link #close()} stops.
    */
-  private static Dispatcher dispatcher(String service, int maxInFlight) {
-    AtomicInteger seq = new AtomicInteger();
+  private static Dispatcher dispatcher(String service, CallThreads threads, int maxInFlight) {
     ThreadPoolExecutor executor = new ThreadPoolExecutor(maxInFlight, maxInFlight, KEEP_ALIVE_MILLIS,
-        TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, threadName(service) + "-call-" + seq.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+        TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> threads.newThread(r, threadName(service) + "-call-"));
     executor.allowCoreThreadTimeOut(true);
     Dispatcher dispatcher = new Dispatcher(executor);
     dispatcher.setMaxRequests(maxInFlight);
@@ -325,12 +321,40 @@ final class HttpTransport implements Transport {
     log.debug("eventrelayer http service '{}': transport closed", service);
   }
 
-  /** Waits briefly for the call threads to end, so none is left right after close; keeps an interrupt. */
-  private static void awaitEnd(ExecutorService calls) {
+  /**
+   * Waits briefly (1 s at most) for the call threads to end, so none is left right after close; keeps an interrupt.
+   * The pool counts a worker gone a moment before its thread ends, so its threads are joined too.
+   */
+  private void awaitEnd(ExecutorService calls) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
     try {
       calls.awaitTermination(1, TimeUnit.SECONDS);
+      callThreads.join(deadline);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Makes the call pool's named daemon threads and remembers the live ones, so that close can join them. */
+  private static final class CallThreads {
+    private final java.util.Set<Thread> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final AtomicInteger seq = new AtomicInteger();
+
+    Thread newThread(Runnable r, String namePrefix) {
+      threads.removeIf(t -> !t.isAlive() && t.getState() == Thread.State.TERMINATED); // idle ones that timed out
+      Thread t = new Thread(r, namePrefix + seq.incrementAndGet());
+      t.setDaemon(true);
+      threads.add(t);
+      return t;
+    }
+
+    void join(long deadlineNanos) throws InterruptedException {
+      for (Thread t : threads) {
+        long left = deadlineNanos - System.nanoTime();
+        if (left > 0) {
+          t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        }
+      }
     }
   }
 
