@@ -221,6 +221,28 @@ public final class Bench {
     }
   }
 
+  /** The process's minor page faults so far (from {@code /proc/self/stat}), or 0 off Linux. */
+  public static long processPageFaults() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[7]); // field 10: minflt
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /** CPU time of the live threads whose names end with {@code suffix}, in nanoseconds (0 if there is none). */
+  public static long threadCpuNanos(String suffix) {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().endsWith(suffix)) {
+        sum += Math.max(0, mx.getThreadCpuTime(t.getId()));
+      }
+    }
+    return sum;
+  }
+
   /**
    * The URL of an intake on a loopback port that was free a moment ago and is closed now: a connection to it is
    * refused, the intake-down case of the spool and memory harnesses.

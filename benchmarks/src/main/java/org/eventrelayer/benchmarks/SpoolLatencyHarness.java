@@ -111,7 +111,13 @@ public final class SpoolLatencyHarness {
       Thread thread = new Thread(callers[t], "caller-" + t);
       thread.start();
     }
+    // The spool's own thread, and every fault outside the callers, over the timed part only.
+    Thread.sleep(Math.max(0, (measureFrom - System.nanoTime()) / 1_000_000));
+    long processFaultsBefore = Bench.processPageFaults();
+    long spoolCpuBefore = Bench.threadCpuNanos("-spool");
     done.await();
+    long otherFaults = Bench.processPageFaults() - processFaultsBefore;
+    long spoolCpu = Bench.threadCpuNanos("-spool") - spoolCpuBefore;
     ServiceStats stats = group.serviceStats().get(SERVICE);
     group.close(Duration.ofMillis(300)); // leaves the backlog (memory: drops it; spool: keeps it); not measured
     if (dir != null) {
@@ -147,7 +153,14 @@ public final class SpoolLatencyHarness {
     r.put("refused", stats.refused());
     r.put("callerPageFaults", faults);
     r.put("callerInvoluntaryContextSwitches", preempted);
+    otherFaults -= faults;
+    r.put("otherPageFaults", otherFaults);
+    r.put("spoolThreadCpuMillis", spoolCpu / 1_000_000);
     line.append(String.format("; callers: %,d page faults, %,d preemptions", faults, preempted));
+    line.append(String.format("; other threads: %,d page faults", otherFaults));
+    if (mode.equals("spool")) {
+      line.append(String.format("; spool thread: %,d ms CPU", spoolCpu / 1_000_000));
+    }
     System.out.println(line + (stats.refused() > 0 ? " REFUSED " + stats.refused() + ": not the accepting path" : ""));
     r.put("percentilesNanos", p);
     return r;

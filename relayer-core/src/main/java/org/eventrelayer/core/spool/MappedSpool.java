@@ -68,8 +68,10 @@ public final class MappedSpool implements AutoCloseable {
   /** Segments prepared ahead, taken by {@link #roll}. Guarded by {@code this}; the count is read without it. */
   private final Deque<Segment> spares = new ArrayDeque<>();
   private volatile int spareCount;
-  /** The spool's thread is creating a segment (counted in the used bytes already, not a spare yet). */
+  /** The spool's thread is creating or filling a segment (counted in the used bytes already, not a spare yet). */
   private volatile boolean preparing;
+  /** The segment being {@link Segment#fill filled} before it is offered as a spare; the spool's thread only. */
+  private Segment filling;
   private volatile boolean closed;
   /** Serialises {@link #force()} without holding {@code this}, which a caller switching segments may need. */
   private final Object forceLock = new Object();
@@ -150,10 +152,13 @@ public final class MappedSpool implements AutoCloseable {
       spool.checkpoint(); // the lost numbers are final now: record it before anything can be appended
       // Allocate the first segment's pages here, before the first append: the spool's thread would be behind the
       // callers of a burst right after the start, and each would take a page fault per page in its append.
+      while (spool.fillStep(first)) {
+        Thread.onSpinWait();
+      }
       while (first.touch(1024)) {
         Thread.onSpinWait();
       }
-      spool.prepareSpares(); // likewise the segments after it (sparse: their pages are the spool thread's job)
+      spool.prepareSpares(); // likewise the segments after it
       spool.preparer.start();
       return spool;
     } catch (IOException | RuntimeException e) {
@@ -555,26 +560,57 @@ public final class MappedSpool implements AutoCloseable {
     releasing = s;
   }
 
-  /** Prepares a spare segment, or allocates a batch of pages ahead of the callers; true if there is more to do. */
+  /**
+   * Prepares a spare segment one step at a time (create, then fill), or allocates a batch of pages ahead of the
+   * callers; true if there is more to do.
+   */
   private boolean prepare() throws IOException {
-    if (spareCount < spareTarget) {
-      if (store.reserve(settings.maxBytes())) {
-        preparing = true;
-        try {
-          addSpare(store.createReserved());
-          return true;
-        } finally {
-          preparing = false;
-        }
+    if (filling == null && spareCount < spareTarget && store.reserve(settings.maxBytes())) {
+      preparing = true;
+      try {
+        filling = store.createReserved();
+      } finally {
+        preparing = filling != null;
       }
+      return true;
+    }
+    if (filling != null) {
+      // Filled before it is offered (a fill must not race an appender), unless the callers are down to their last
+      // spare: then it is offered as it is, and touched like the others.
+      if (spareCount > 1 && fillStep(filling)) {
+        return true;
+      }
+      Segment s = filling;
+      filling = null;
+      try {
+        addSpare(s);
+      } finally {
+        preparing = false;
+      }
+      return true;
     }
     return touchSpares();
   }
 
-  /** Creates the spare segments the spool keeps ready, as far as {@code maxBytes} allows; at open. */
+  /** One {@link Segment#fill} step; false once filled, or if the file system refused (it stays usable, unfilled). */
+  private boolean fillStep(Segment s) {
+    try {
+      return s.fill();
+    } catch (IOException e) {
+      rateLimited.warn("spool-fill", "eventrelayer spool {}: cannot fill segment {} ahead ({}); its pages are "
+          + "allocated as the spool's thread or the appenders reach them", dir, s, e.toString());
+      return false;
+    }
+  }
+
+  /** Creates and fills the spare segments the spool keeps ready, as far as {@code maxBytes} allows; at open. */
   private void prepareSpares() throws IOException {
     while (spareCount < spareTarget && store.reserve(settings.maxBytes())) {
-      addSpare(store.createReserved());
+      Segment s = store.createReserved();
+      while (fillStep(s)) {
+        Thread.onSpinWait();
+      }
+      addSpare(s);
     }
   }
 
@@ -644,6 +680,10 @@ public final class MappedSpool implements AutoCloseable {
           store.retire(seg); // never appended to
         }
         spares.clear();
+        if (filling != null && !preparer.isAlive()) { // else the spool's thread, stuck, still writes to it
+          store.retire(filling);
+          filling = null;
+        }
       }
       checkpoint.close();
       lock.close();

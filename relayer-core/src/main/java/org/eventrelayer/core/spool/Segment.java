@@ -27,7 +27,9 @@ final class Segment {
   static final byte[] MAGIC = "ERSPOOL2".getBytes(StandardCharsets.US_ASCII);
   static final int VERSION = 2;
   static final String SUFFIX = ".seg";
-  private static final int PAGE = 4096;
+  static final int PAGE = 4096;
+  /** Bytes {@link #fill} writes per call: one step of the spool's thread, short enough to keep its loop turning. */
+  static final int FILL_STEP = 1 << 20;
   /** How far behind the appenders {@link #releaseWritten} looks. */
   private static final int RELEASE_LAG = 64 << 10;
 
@@ -53,6 +55,8 @@ final class Segment {
   volatile boolean holes;
   /** Set by recovery: holds damaged bytes, so it is moved aside instead of deleted once final. */
   volatile boolean damaged;
+  /** How far {@link #fill} got (the first page holds the header); the spool's thread, or the opening one. */
+  private int filledTo = PAGE;
   /** How far {@link #touch} got; the spool's thread only. */
   private int touchedTo = PAGE;
   /** Every record below this offset is published, as far as the spool's thread looked; the spool's thread only. */
@@ -114,6 +118,35 @@ final class Segment {
   /** Offset of the first byte not reserved yet (may exceed the capacity once the segment is full). */
   long reservedEnd() {
     return Math.min((int) state.get() & 0xFFFFFFFFL, map.capacity());
+  }
+
+  /**
+   * Writes zeros with {@code pwrite} over the next {@link #FILL_STEP} bytes of a segment that no appender can reach
+   * yet (a spare not offered, or the first segment before the spool is returned): a {@code pwrite} would overwrite
+   * a record. The pages are then in the page cache, dirty and with their blocks reserved, before anything maps
+   * them. Without this, the first fault on a hole of the sparse file makes the kernel read ahead through the holes
+   * ({@code read_ahead_kb}, often megabytes), zero-filling clean pages whose every first write then faults again:
+   * the spool's thread spent 40 % of its time there, and whichever appender got to a page before {@link #touch}
+   * paid it. Filling costs 0.3 to 0.6 µs a page (docs/spool.md, "Why this design").
+   *
+   * @return true while some of the segment is left to fill
+   * @throws IOException if the file system refuses the write (the segment is still usable, unfilled)
+   */
+  boolean fill() throws IOException {
+    int end = map.capacity();
+    if (filledTo < end) {
+      ByteBuffer zeros = Zeros.BUFFER.duplicate();
+      zeros.limit(Math.min(zeros.capacity(), end - filledTo));
+      while (zeros.hasRemaining()) {
+        filledTo += channel.write(zeros, filledTo);
+      }
+    }
+    return filledTo < end;
+  }
+
+  /** The zeros {@link #fill} writes: 1 MiB of direct memory, made on first use, once per JVM. */
+  private static final class Zeros {
+    static final ByteBuffer BUFFER = ByteBuffer.allocateDirect(FILL_STEP).asReadOnlyBuffer();
   }
 
   /**

@@ -92,21 +92,28 @@ final class SegmentStore {
     }
   }
 
-  /** Reserves the bytes of one more segment; false if that would take the files past {@code maxBytes}. */
+  /**
+   * Reserves the bytes of one more segment; false if that would take the files past {@code maxBytes}. A
+   * compare-and-set, not an add taken back: callers read the count to tell a full spool from one whose spare is
+   * late, and must never see a reservation that is refused.
+   */
   boolean reserve(long maxBytes) {
-    if (usedBytes.addAndGet(segmentBytes) > maxBytes) {
-      usedBytes.addAndGet(-segmentBytes);
-      return false;
-    }
+    long used;
+    do {
+      used = usedBytes.get();
+      if (used + segmentBytes > maxBytes) {
+        return false;
+      }
+    } while (!usedBytes.compareAndSet(used, used + segmentBytes));
     return true;
   }
 
   /**
    * Creates the next segment in bytes {@link #reserve reserved} for it (released if this fails): a sparse file of
    * the segment's size, header written and mapped, then renamed into place. This takes a fraction of a
-   * millisecond, so a spare segment is ready at once even when the spool's thread gets little CPU; the pages are
-   * allocated by {@link Segment#touch} on the spool's thread (or, where a caller got there first, by that caller's
-   * first write to the page, a minor fault).
+   * millisecond; the spool's thread then {@link Segment#fill fills} the segment before it offers it (unless the
+   * callers are down to their last spare: then at once, sparse) and {@link Segment#touch touches} its pages (where
+   * a caller gets there first, that caller's first write to the page takes the fault).
    *
    * @throws IOException also when the file system has less than twice the segment's size left: a write through
    *     the mapping into a page the disk has no room for would fault in the appending thread
@@ -132,6 +139,9 @@ final class SegmentStore {
           Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE));
       FileLock lock = SpoolLock.lock(ch, dir, tmp);
       ch.write(ByteBuffer.allocate(1), segmentBytes - 1);
+      // The header page by pwrite: writing the header through the mapping into a hole would make the kernel read
+      // ahead through the whole sparse file (see Segment#fill).
+      ch.write(ByteBuffer.allocate(Segment.PAGE), 0);
       MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, segmentBytes);
       Segment s = new Segment(number, path, ch, lock, map, WriteWindows.map(ch, (int) segmentBytes));
       s.writeHeader();

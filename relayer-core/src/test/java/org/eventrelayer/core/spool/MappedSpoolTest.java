@@ -91,6 +91,37 @@ class MappedSpoolTest {
   }
 
   @Test
+  void aNewSegmentIsSparseUntilFilledAndFillingAllocatesEveryPageButKeepsTheHeader() throws Exception {
+    // A caller's first write into a hole of a sparse segment faults, and the kernel reads ahead through the holes
+    // (see Segment#fill); the spool's thread fills a spare before it offers it.
+    SegmentStore store = new SegmentStore(tmp, 4 * Segment.FILL_STEP + Segment.PAGE);
+    assertThat(store.reserve(Long.MAX_VALUE)).isTrue();
+    Segment s = store.createReserved();
+    try {
+      assertThat(allocatedBytes(s.path)).as("created sparse").isLessThan(Segment.FILL_STEP);
+      int calls = 1;
+      while (s.fill()) {
+        calls++;
+      }
+      assertThat(calls).as("one step of FILL_STEP bytes per call").isEqualTo(4);
+      assertThat(s.fill()).as("filled stays filled").isFalse();
+      assertThat(allocatedBytes(s.path)).isGreaterThanOrEqualTo(4L * Segment.FILL_STEP + Segment.PAGE);
+      assertThat(s.headerIntact()).isTrue();
+    } finally {
+      store.retire(s);
+    }
+  }
+
+  /** The bytes the file system allocated to a file ({@code st_blocks}), which Java's attribute views do not give. */
+  static long allocatedBytes(Path file) throws IOException, InterruptedException {
+    Process stat = new ProcessBuilder("stat", "-c", "%b %B", file.toString()).redirectErrorStream(true).start();
+    String out = new String(stat.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertThat(stat.waitFor()).as("stat: %s", out).isZero();
+    String[] blocks = out.split(" ");
+    return Long.parseLong(blocks[0]) * Long.parseLong(blocks[1]);
+  }
+
+  @Test
   void concurrentAppendersGetEveryNumberOnceAndTheReaderSeesEveryRecordOnce() throws Exception {
     int threads = 8;
     int each = 4000;
