@@ -6,7 +6,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -75,17 +74,7 @@ final class OutboxTable {
 
   /** Gives rows back (lease expired at once) so any relay claims them again; only rows still leased to owner. */
   void release(Connection c, String owner, long[] ids, int count) throws SQLException {
-    for (int from = 0; from < count; from += MAX_IDS) {
-      int n = Math.min(MAX_IDS, count - from);
-      try (PreparedStatement ps = c.prepareStatement("UPDATE " + name + " SET lease_owner = NULL, lease_until_ms = 0 "
-          + "WHERE lease_owner = ? AND id IN (" + marks(n) + ")")) {
-        ps.setString(1, owner);
-        for (int i = 0; i < n; i++) {
-          ps.setLong(i + 2, ids[from + i]);
-        }
-        ps.executeUpdate();
-      }
-    }
+    updateLeased(c, "lease_owner = NULL, lease_until_ms = 0", null, owner, ids, count);
   }
 
   /** Moves rows to the dead-letter table with their reasons (a row already there or gone is skipped). */
@@ -121,20 +110,28 @@ final class OutboxTable {
 
   /** Extends the lease of the rows {@code ids} that {@code owner} still holds. */
   void renew(Connection c, String owner, Collection<Long> ids, long leaseUntil) throws SQLException {
-    Iterator<Long> it = ids.iterator();
-    while (it.hasNext()) {
-      int n = Math.min(MAX_IDS, ids.size());
-      long[] chunk = new long[n];
-      int k = 0;
-      while (k < n && it.hasNext()) {
-        chunk[k++] = it.next();
-      }
-      try (PreparedStatement ps = c.prepareStatement("UPDATE " + name + " SET lease_until_ms = ? "
-          + "WHERE lease_owner = ? AND id IN (" + marks(k) + ")")) {
-        ps.setLong(1, leaseUntil);
-        ps.setString(2, owner);
-        for (int i = 0; i < k; i++) {
-          ps.setLong(i + 3, chunk[i]);
+    long[] all = ids.stream().mapToLong(Long::longValue).toArray();
+    updateLeased(c, "lease_until_ms = ?", leaseUntil, owner, all, all.length);
+  }
+
+  /**
+   * {@code UPDATE ... SET set WHERE lease_owner = owner AND id IN (ids)}, at most {@link #MAX_IDS} ids a
+   * statement: only rows still leased to {@code owner} change. {@code value}, unless null, binds the one parameter
+   * of {@code set}.
+   */
+  private void updateLeased(Connection c, String set, Long value, String owner, long[] ids, int count)
+      throws SQLException {
+    for (int from = 0; from < count; from += MAX_IDS) {
+      int n = Math.min(MAX_IDS, count - from);
+      try (PreparedStatement ps = c.prepareStatement("UPDATE " + name + " SET " + set
+          + " WHERE lease_owner = ? AND id IN (" + marks(n) + ")")) {
+        int p = 1;
+        if (value != null) {
+          ps.setLong(p++, value);
+        }
+        ps.setString(p++, owner);
+        for (int i = 0; i < n; i++) {
+          ps.setLong(p + i, ids[from + i]);
         }
         ps.executeUpdate();
       }
