@@ -127,7 +127,7 @@ final class Segment {
    * them. Without this, the first fault on a hole of the sparse file makes the kernel read ahead through the holes
    * ({@code read_ahead_kb}, often megabytes), zero-filling clean pages whose every first write then faults again:
    * the spool's thread spent 40 % of its time there, and whichever appender got to a page before {@link #touch}
-   * paid it. Filling costs 0.3 to 0.6 µs a page (docs/spool.md, "Why this design").
+   * paid it. Filling costs 0.3 to 1.4 µs a page (docs/spool.md, "Why this design").
    *
    * @return true while some of the segment is left to fill
    * @throws IOException if the file system refuses the write (the segment is still usable, unfilled)

@@ -1,0 +1,105 @@
+package org.eventrelayer.benchmarks;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What a page of the spool costs on this machine, outside the engine: the figures that decide how far spool mode's
+ * tail can come to memory mode's (docs/spool.md, "Measurements"). For a file of {@code --mib} (64) in {@code --dir}
+ * (the temporary directory; put it where {@code spoolDir} will be), {@code --rounds} (3) times: the µs per 4 KiB
+ * page of a {@code pwrite} of zeros (the spool's fill), of the first write through a shared mapping to each page
+ * (the page fault that the spool's thread or a caller pays), and of a second write; then the p50 and p99 of a
+ * 136-byte {@code pwrite} (what appending by system call instead of through a mapping would cost a caller).
+ *
+ * <p>{@code java -cp "$LIB" org.eventrelayer.benchmarks.PageCostProbe [--dir /var/spool/x] [--out file.json]}.
+ */
+public final class PageCostProbe {
+
+  private static final int PAGE = 4096;
+  private static final int RECORD = 136;
+
+  private PageCostProbe() {}
+
+  public static void main(String[] argv) throws IOException {
+    Map<String, String> args = Bench.args(argv);
+    Path dir = Path.of(args.getOrDefault("dir", System.getProperty("java.io.tmpdir")));
+    int bytes = Bench.intArg(args, "mib", 64) << 20;
+    int rounds = Bench.intArg(args, "rounds", 3);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("probe", "page-cost");
+    out.put("dir", dir.toString());
+    out.put("environment", Bench.environment());
+    for (int round = 1; round <= rounds; round++) {
+      Path file = Files.createTempFile(dir, "page-cost", ".seg");
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        double fill = perPage(fill(ch, bytes), bytes);
+        MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, bytes);
+        double first = perPage(writeEveryPage(map, 0), bytes);
+        double second = perPage(writeEveryPage(map, 8), bytes);
+        long[] pwrite = smallWrites(ch, bytes);
+        System.out.printf("round %d: fill %.2f µs/page; first write through the mapping %.2f µs/page, second %.3f;"
+            + " %d-byte pwrite p50 %,d ns p99 %,d ns%n", round, fill, first, second, RECORD, pwrite[0], pwrite[1]);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("fillMicrosPerPage", fill);
+        r.put("firstWriteMicrosPerPage", first);
+        r.put("secondWriteMicrosPerPage", second);
+        r.put("smallPwriteP50Nanos", pwrite[0]);
+        r.put("smallPwriteP99Nanos", pwrite[1]);
+        out.put("round" + round, r);
+      } finally {
+        Files.deleteIfExists(file);
+      }
+    }
+    if (args.containsKey("out")) {
+      Bench.writeJson(args.get("out"), out);
+    }
+  }
+
+  private static double perPage(long nanos, int bytes) {
+    return nanos / 1e3 / (bytes / PAGE);
+  }
+
+  /** Writes zeros over the file, 1 MiB a call, as {@code Segment.fill} does; the nanoseconds it took. */
+  private static long fill(FileChannel ch, int bytes) throws IOException {
+    ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+    long start = System.nanoTime();
+    for (long at = 0; at < bytes; ) {
+      zeros.clear();
+      at += ch.write(zeros, at);
+    }
+    return System.nanoTime() - start;
+  }
+
+  /** Writes a long at {@code offset} of every page of the mapping; the nanoseconds it took. */
+  private static long writeEveryPage(MappedByteBuffer map, int offset) {
+    long start = System.nanoTime();
+    for (int at = 0; at < map.capacity(); at += PAGE) {
+      map.putLong(at + offset, 1);
+    }
+    return System.nanoTime() - start;
+  }
+
+  /** A million {@code pwrite}s of one record each, one after the other in the file: p50 and p99 in nanoseconds. */
+  private static long[] smallWrites(FileChannel ch, int bytes) throws IOException {
+    ByteBuffer record = ByteBuffer.allocateDirect(RECORD);
+    long[] nanos = new long[1_000_000];
+    long at = 0;
+    for (int i = 0; i < nanos.length; i++) {
+      record.clear();
+      long start = System.nanoTime();
+      ch.write(record, at);
+      nanos[i] = System.nanoTime() - start;
+      at = at + 2 * RECORD > bytes ? 0 : at + RECORD;
+    }
+    Arrays.sort(nanos);
+    return new long[] {nanos[nanos.length / 2], nanos[nanos.length * 99 / 100]};
+  }
+}
