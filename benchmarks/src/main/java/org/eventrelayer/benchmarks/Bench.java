@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -207,37 +209,44 @@ public final class Bench {
    */
   public static long[] threadKernelCounters() {
     try {
-      String stat = Files.readString(Path.of("/proc/thread-self/stat"));
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long minorFaults = minorFaults(Path.of("/proc/thread-self/stat"));
       long involuntary = -1;
       for (String l : Files.readAllLines(Path.of("/proc/thread-self/status"))) {
         if (l.startsWith("nonvoluntary_ctxt_switches:")) {
           involuntary = Long.parseLong(l.substring(l.indexOf(':') + 1).trim());
         }
       }
-      return new long[] {Long.parseLong(fields[7]), involuntary}; // field 10 of stat: minflt
+      return new long[] {minorFaults, involuntary};
     } catch (IOException | RuntimeException e) {
       return null;
     }
   }
 
-  /** The process's minor page faults so far (from {@code /proc/self/stat}), or 0 off Linux. */
+  /** The process's minor page faults so far, all its threads (from {@code /proc/self/stat}), or 0 off Linux. */
   public static long processPageFaults() {
     try {
-      String stat = Files.readString(Path.of("/proc/self/stat"));
-      return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[7]); // field 10: minflt
+      return minorFaults(Path.of("/proc/self/stat"));
     } catch (IOException | RuntimeException e) {
       return 0;
     }
   }
 
-  /** CPU time of the live threads whose names end with {@code suffix}, in nanoseconds (0 if there is none). */
+  /** Field 10 (minflt) of a {@code /proc} {@code stat} file, counted after the command name, which may hold spaces. */
+  private static long minorFaults(Path stat) throws IOException {
+    String line = Files.readString(stat);
+    return Long.parseLong(line.substring(line.lastIndexOf(')') + 2).split(" ")[7]);
+  }
+
+  /**
+   * CPU time of the live threads whose names end with {@code suffix}, in nanoseconds (0 if there is none). Reads
+   * thread names without their stacks, so it stops no thread.
+   */
   public static long threadCpuNanos(String suffix) {
-    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     long sum = 0;
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (t.getName().endsWith(suffix)) {
-        sum += Math.max(0, mx.getThreadCpuTime(t.getId()));
+    for (ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds(), 0)) {
+      if (t != null && t.getThreadName().endsWith(suffix)) {
+        sum += Math.max(0, mx.getThreadCpuTime(t.getThreadId()));
       }
     }
     return sum;

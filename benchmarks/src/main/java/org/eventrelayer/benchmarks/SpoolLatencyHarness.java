@@ -116,7 +116,7 @@ public final class SpoolLatencyHarness {
     long processFaultsBefore = Bench.processPageFaults();
     long spoolCpuBefore = Bench.threadCpuNanos("-spool");
     done.await();
-    long otherFaults = Bench.processPageFaults() - processFaultsBefore;
+    long processFaults = Bench.processPageFaults() - processFaultsBefore;
     long spoolCpu = Bench.threadCpuNanos("-spool") - spoolCpuBefore;
     ServiceStats stats = group.serviceStats().get(SERVICE);
     group.close(Duration.ofMillis(300)); // leaves the backlog (memory: drops it; spool: keeps it); not measured
@@ -153,7 +153,7 @@ public final class SpoolLatencyHarness {
     r.put("refused", stats.refused());
     r.put("callerPageFaults", faults);
     r.put("callerInvoluntaryContextSwitches", preempted);
-    otherFaults -= faults;
+    long otherFaults = processFaults - faults;
     r.put("otherPageFaults", otherFaults);
     r.put("spoolThreadCpuMillis", spoolCpu / 1_000_000);
     line.append(String.format("; callers: %,d page faults, %,d preemptions", faults, preempted));

@@ -74,7 +74,7 @@ final class OutboxTable {
 
   /** Gives rows back (lease expired at once) so any relay claims them again; only rows still leased to owner. */
   void release(Connection c, String owner, long[] ids, int count) throws SQLException {
-    updateLeased(c, "lease_owner = NULL, lease_until_ms = 0", null, owner, ids, count);
+    updateLeased(c, owner, ids, count, "lease_owner = NULL, lease_until_ms = 0");
   }
 
   /** Moves rows to the dead-letter table with their reasons (a row already there or gone is skipped). */
@@ -111,23 +111,22 @@ final class OutboxTable {
   /** Extends the lease of the rows {@code ids} that {@code owner} still holds. */
   void renew(Connection c, String owner, Collection<Long> ids, long leaseUntil) throws SQLException {
     long[] all = ids.stream().mapToLong(Long::longValue).toArray();
-    updateLeased(c, "lease_until_ms = ?", leaseUntil, owner, all, all.length);
+    updateLeased(c, owner, all, all.length, "lease_until_ms = ?", leaseUntil);
   }
 
   /**
    * {@code UPDATE ... SET set WHERE lease_owner = owner AND id IN (ids)}, at most {@link #MAX_IDS} ids a
-   * statement: only rows still leased to {@code owner} change. {@code value}, unless null, binds the one parameter
-   * of {@code set}.
+   * statement: only rows still leased to {@code owner} change. {@code values} bind the parameters of {@code set}.
    */
-  private void updateLeased(Connection c, String set, Long value, String owner, long[] ids, int count)
+  private void updateLeased(Connection c, String owner, long[] ids, int count, String set, long... values)
       throws SQLException {
     for (int from = 0; from < count; from += MAX_IDS) {
       int n = Math.min(MAX_IDS, count - from);
       try (PreparedStatement ps = c.prepareStatement("UPDATE " + name + " SET " + set
           + " WHERE lease_owner = ? AND id IN (" + marks(n) + ")")) {
         int p = 1;
-        if (value != null) {
-          ps.setLong(p++, value);
+        for (long v : values) {
+          ps.setLong(p++, v);
         }
         ps.setString(p++, owner);
         for (int i = 0; i < n; i++) {

@@ -152,9 +152,7 @@ public final class MappedSpool implements AutoCloseable {
       spool.checkpoint(); // the lost numbers are final now: record it before anything can be appended
       // Allocate the first segment's pages here, before the first append: the spool's thread would be behind the
       // callers of a burst right after the start, and each would take a page fault per page in its append.
-      while (spool.fillStep(first)) {
-        Thread.onSpinWait();
-      }
+      spool.fillWhole(first);
       while (first.touch(1024)) {
         Thread.onSpinWait();
       }
@@ -565,31 +563,32 @@ public final class MappedSpool implements AutoCloseable {
    * callers; true if there is more to do.
    */
   private boolean prepare() throws IOException {
-    if (filling == null && spareCount < spareTarget && store.reserve(settings.maxBytes())) {
+    if (filling == null) {
+      if (spareCount >= spareTarget || !store.reserve(settings.maxBytes())) {
+        return touchSpares();
+      }
       preparing = true;
       try {
         filling = store.createReserved();
-      } finally {
-        preparing = filling != null;
-      }
-      return true;
-    }
-    if (filling != null) {
-      // Filled before it is offered (a fill must not race an appender), unless the callers are down to their last
-      // spare: then it is offered as it is, and touched like the others.
-      if (spareCount > 1 && fillStep(filling)) {
-        return true;
-      }
-      Segment s = filling;
-      filling = null;
-      try {
-        addSpare(s);
-      } finally {
+      } catch (IOException | RuntimeException e) {
         preparing = false;
+        throw e;
       }
       return true;
     }
-    return touchSpares();
+    // Filled before it is offered (a fill must not race an appender), unless the callers are down to their last
+    // spare: then it is offered as it is, and touched like the others.
+    if (spareCount > 1 && fillStep(filling)) {
+      return true;
+    }
+    Segment s = filling;
+    filling = null;
+    try {
+      addSpare(s);
+    } finally {
+      preparing = false;
+    }
+    return true;
   }
 
   /** One {@link Segment#fill} step; false once filled, or if the file system refused (it stays usable, unfilled). */
@@ -603,13 +602,19 @@ public final class MappedSpool implements AutoCloseable {
     }
   }
 
+  /** Fills a segment no appender can reach yet to its end (at open: the first segment and the spares). */
+  private void fillWhole(Segment s) {
+    boolean more = true;
+    while (more) {
+      more = fillStep(s);
+    }
+  }
+
   /** Creates and fills the spare segments the spool keeps ready, as far as {@code maxBytes} allows; at open. */
   private void prepareSpares() throws IOException {
     while (spareCount < spareTarget && store.reserve(settings.maxBytes())) {
       Segment s = store.createReserved();
-      while (fillStep(s)) {
-        Thread.onSpinWait();
-      }
+      fillWhole(s);
       addSpare(s);
     }
   }

@@ -112,6 +112,28 @@ class MappedSpoolTest {
     }
   }
 
+  @Test
+  void aSpareClosedWhileItIsBeingFilledIsDeletedWithTheOthers() throws IOException {
+    // Big segments, so that the spool's thread is still filling the spare it started after the roll when close()
+    // comes: that segment is in no list yet, and only close() can delete it.
+    int segment = 128 << 20;
+    SpoolSettings settings = SpoolSettings.builder().name("test").segmentBytes(segment).maxBytes(8L << 30).build();
+    List<Path> holdingRecords;
+    try (MappedSpool spool = MappedSpool.open(tmp, settings)) {
+      List<Path> atOpen = segmentFiles(tmp); // the first segment and the spares
+      byte[] record = new byte[4000];
+      for (int i = 0; i < segment / record.length + 1; i++) { // one segment and a record: a roll
+        appendAccepted(spool, record);
+      }
+      holdingRecords = atOpen.subList(0, 2);
+      // Close the moment the new spare's file is there (its fill takes milliseconds): look every millisecond.
+      await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1)).atMost(Duration.ofSeconds(30))
+          .until(() -> segmentFiles(tmp).size() > atOpen.size());
+    }
+    assertThat(segmentFiles(tmp)).as("the spares are deleted, the segments holding records stay")
+        .isEqualTo(holdingRecords);
+  }
+
   /** The bytes the file system allocated to a file ({@code st_blocks}), which Java's attribute views do not give. */
   static long allocatedBytes(Path file) throws IOException, InterruptedException {
     Process stat = new ProcessBuilder("stat", "-c", "%b %B", file.toString()).redirectErrorStream(true).start();
