@@ -15,7 +15,9 @@ import java.util.Map;
  * What a page of the spool costs on this machine, outside the engine: the figures that decide how far spool mode's
  * tail can come to memory mode's (docs/spool.md, "Measurements"). For a file of {@code --mib} (64) in {@code --dir}
  * (the temporary directory; put it where {@code spoolDir} will be), {@code --rounds} (3) times: the µs per 4 KiB
- * page of a {@code pwrite} of zeros (the spool's fill), of the first write through a shared mapping to each page
+ * page of memory the process never had (a new direct buffer, zeroed: what every new page of the page cache costs
+ * before the file system's part; in a virtual machine that hands freed memory back to its host, several µs), of a
+ * {@code pwrite} of zeros (the spool's fill), of the first write through a shared mapping to each page
  * (the page fault that the spool's thread or a caller pays), and of a second write; then the p50 and p99 of a
  * 136-byte {@code pwrite} (what appending by system call instead of through a mapping would cost a caller).
  *
@@ -40,17 +42,22 @@ public final class PageCostProbe {
     for (int round = 1; round <= rounds; round++) {
       Path file = Files.createTempFile(dir, "page-cost", ".seg");
       try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        double fresh = perPage(freshMemory(bytes), bytes);
         double fill = perPage(fill(ch, bytes), bytes);
         MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, bytes);
         double first = perPage(writeEveryPage(map, 0), bytes);
         double second = perPage(writeEveryPage(map, 8), bytes);
+        double other = perPage(writeAfterAnotherThread(ch, bytes), bytes);
         long[] pwrite = smallWrites(ch, bytes);
-        System.out.printf("round %d: fill %.2f µs/page; first write through the mapping %.2f µs/page, second %.3f;"
-            + " %d-byte pwrite p50 %,d ns p99 %,d ns%n", round, fill, first, second, RECORD, pwrite[0], pwrite[1]);
+        System.out.printf("round %d: fresh memory %.2f µs/page; fill %.2f µs/page; first write through the mapping %.2f µs/page, second %.3f,"
+            + " first by a thread after another thread's %.3f; %d-byte pwrite p50 %,d ns p99 %,d ns%n",
+            round, fresh, fill, first, second, other, RECORD, pwrite[0], pwrite[1]);
         Map<String, Object> r = new LinkedHashMap<>();
+        r.put("freshMemoryMicrosPerPage", fresh);
         r.put("fillMicrosPerPage", fill);
         r.put("firstWriteMicrosPerPage", first);
         r.put("secondWriteMicrosPerPage", second);
+        r.put("writeAfterAnotherThreadMicrosPerPage", other);
         r.put("smallPwriteP50Nanos", pwrite[0]);
         r.put("smallPwriteP99Nanos", pwrite[1]);
         out.put("round" + round, r);
@@ -85,6 +92,46 @@ public final class PageCostProbe {
       map.putLong(at + offset, 1);
     }
     return System.nanoTime() - start;
+  }
+
+  /** Nanoseconds to allocate and zero a new direct buffer of {@code bytes}: the first touch of memory, per page. */
+  private static long freshMemory(int bytes) {
+    long start = System.nanoTime();
+    ByteBuffer b = ByteBuffer.allocateDirect(bytes); // malloc'd afresh at this size, and zeroed page by page
+    long took = System.nanoTime() - start;
+    if (b.capacity() != bytes) {
+      throw new IllegalStateException("allocated " + b.capacity());
+    }
+    return took;
+  }
+
+  /**
+   * What the spool's callers pay for a page the spool's thread touched ahead: one thread writes every page of a new
+   * mapping of the (filled) file, then keeps its core busy while this thread writes every page again; the
+   * nanoseconds this thread took. About the second write's cost if a page's fault is paid once for the process; more
+   * where the page tables are per core underneath (a virtual machine shadowing them lazily).
+   */
+  private static long writeAfterAnotherThread(FileChannel ch, int bytes) throws IOException {
+    MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, bytes);
+    java.util.concurrent.CountDownLatch touched = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread toucher = new Thread(() -> {
+      writeEveryPage(map, 24);
+      touched.countDown();
+      while (!done.get()) {
+        Thread.onSpinWait(); // holds its core, so the writer below runs on another one
+      }
+    });
+    toucher.start();
+    try {
+      touched.await();
+      return writeEveryPage(map, 32);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    } finally {
+      done.set(true);
+    }
   }
 
   /** A million {@code pwrite}s of one record each, one after the other in the file: p50 and p99 in nanoseconds. */

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.eventrelayer.EventRelayer;
 import org.eventrelayer.EventRelayerGroup;
@@ -23,6 +24,9 @@ import org.eventrelayer.ServiceStats;
  * into a spool whose intake's port is closed (connection refused), {@code spool.maxBytes} 8 GiB so that the run
  * measures appends rather than a full spool. Reports purges per second (overall and the slowest second), every
  * refusal, and the heap: in use after a full GC before and after the run, and per event left unread in the spool.
+ * {@code --rate N} paces the callers to N purges a second in all (each sends its share in bursts of 1,000 and
+ * sleeps until the next is due), instead of flat out: whether the spool takes a given rate without a refusal when
+ * the callers leave the cores to it between bursts, as a host's request threads do.
  *
  * <p><b>Drain</b>: alternately memory mode and spool mode, {@code --rounds} times (3), a fresh group fills a backlog of
  * {@code --backlog} purges (300,000; memory mode's {@code queueCapacity} holds them all, spool mode keeps its default
@@ -36,6 +40,8 @@ import org.eventrelayer.ServiceStats;
 public final class SpoolThroughputHarness {
 
   private static final String SERVICE = "eventgate";
+  /** Purges a paced caller sends between two sleeps ({@code --rate}). */
+  private static final int BURST = 1_000;
 
   private SpoolThroughputHarness() {}
 
@@ -47,13 +53,17 @@ public final class SpoolThroughputHarness {
     int backlog = Bench.intArg(args, "backlog", 300_000);
     int rounds = Bench.intArg(args, "rounds", 3);
     String fsync = args.getOrDefault("fsync", "batch");
+    long rate = Long.parseLong(args.getOrDefault("rate", "0"));
+    if (rate < 0) {
+      throw new IllegalArgumentException("--rate must be at least 0 (0: flat out), was " + rate);
+    }
     List<String> parts = List.of(args.getOrDefault("parts", "flood,drain").split(","));
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("harness", "spool-throughput");
     out.put("loadAverageStart", Bench.loadAverage());
     out.put("environment", Bench.environment());
     if (parts.contains("flood")) {
-      out.put("flood", flood(seconds, threads, fsync));
+      out.put("flood", flood(seconds, threads, fsync, rate));
     }
     if (parts.contains("drain")) {
       out.put("drain", drain(backlog, rounds, fsync));
@@ -84,7 +94,7 @@ public final class SpoolThroughputHarness {
 
   // -------------------------------------------------------------------------------------------------------------
 
-  private static Map<String, Object> flood(int seconds, int threads, String fsync) throws Exception {
+  private static Map<String, Object> flood(int seconds, int threads, String fsync, long rate) throws Exception {
     String url = Bench.closedPortUrl();
     Path dir = Files.createTempDirectory("spool-flood");
     List<List<Map<String, ?>>> pools = new ArrayList<>();
@@ -107,7 +117,13 @@ public final class SpoolThroughputHarness {
       List<Map<String, ?>> pool = pools.get(t);
       Thread th = new Thread(() -> {
         int i = 0;
+        long burstNanos = rate == 0 ? 0 : BURST * 1_000_000_000L * threads / rate;
+        long due = System.nanoTime();
         while (!stop.get()) {
+          if (burstNanos > 0 && i % BURST == 0) {
+            due += burstNanos;
+            LockSupport.parkNanos(due - System.nanoTime()); // behind schedule: no sleep, the next burst at once
+          }
           RelayResult r = relayer.notify(PurgeEvents.CHANNEL, pool.get(i++ & 0xFFFF));
           if (r.accepted() == 1) {
             accepted.increment();
@@ -125,6 +141,7 @@ public final class SpoolThroughputHarness {
     Thread.sleep(2_000); // warm-up: the callers' code compiled, the spool's thread ahead of them; not counted
     long start = System.nanoTime();
     long first = accepted.sum();
+    long refusedInWarmUp = refused.sum();
     List<Long> perSecond = new ArrayList<>();
     long last = first;
     for (int s = 1; s <= seconds; s++) {
@@ -144,6 +161,7 @@ public final class SpoolThroughputHarness {
     long unread = s.spooled();
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("threads", threads);
+    r.put("rate", rate == 0 ? "flat out" : rate);
     r.put("seconds", took);
     r.put("accepted", measured);
     r.put("purgesPerSecond", measured / took);
@@ -151,15 +169,18 @@ public final class SpoolThroughputHarness {
     r.put("slowestSecond", perSecond.stream().mapToLong(Long::longValue).min().orElse(0));
     r.put("perSecond", perSecond);
     r.put("refused", refused.sum());
+    r.put("refusedInWarmUp", refusedInWarmUp);
     r.put("refusals", refusals);
     r.put("spoolBytes", directoryBytes(dir));
     r.put("unreadInSpool", unread);
     r.put("heapBeforeMiB", heapBefore >> 20);
     r.put("heapAfterMiB", heapAfter >> 20);
     r.put("heapBytesPerUnreadEvent", (heapAfter - heapBefore) / (double) Math.max(1, unread));
-    System.out.printf("flood: %d threads, %.1f s: %s (slowest second %,d), refused %,d %s; spool %,d MiB, "
-            + "%,d unread; heap after GC %,d -> %,d MiB: %.1f B per unread event%n", threads, took,
-        Bench.rate(measured / took), r.get("slowestSecond"), refused.sum(), refusals,
+    System.out.printf("flood: %d threads (%s), %.1f s: %s (slowest second %,d), refused %,d (%,d of them in the 2 s warm-up) %s; spool %,d MiB, "
+            + "%,d unread; heap after GC %,d -> %,d MiB: %.1f B per unread event%n", threads,
+        rate == 0 ? "flat out" : "paced to " + Bench.rate(rate), took,
+        Bench.rate(measured / took), r.get("slowestSecond"), refused.sum(), refusedInWarmUp,
+        refusals.isEmpty() ? "" : refusals.get(0),
         directoryBytes(dir) >> 20, unread, heapBefore >> 20, heapAfter >> 20, r.get("heapBytesPerUnreadEvent"));
     g.close(Duration.ofSeconds(2));
     Bench.discardSpool(dir);
