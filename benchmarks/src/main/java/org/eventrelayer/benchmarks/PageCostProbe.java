@@ -10,6 +10,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * What a page of the spool costs on this machine, outside the engine: the figures that decide how far spool mode's
@@ -49,8 +51,9 @@ public final class PageCostProbe {
         double second = perPage(writeEveryPage(map, 8), bytes);
         double other = perPage(writeAfterAnotherThread(ch, bytes), bytes);
         long[] pwrite = smallWrites(ch, bytes);
-        System.out.printf("round %d: fresh memory %.2f µs/page; fill %.2f µs/page; first write through the mapping %.2f µs/page, second %.3f,"
-            + " first by a thread after another thread's %.3f; %d-byte pwrite p50 %,d ns p99 %,d ns%n",
+        System.out.printf("round %d: fresh memory %.2f µs/page; fill %.2f µs/page; first write through the mapping"
+            + " %.2f µs/page, second %.3f, first by a thread after another thread's %.3f; %d-byte pwrite p50 %,d ns"
+            + " p99 %,d ns%n",
             round, fresh, fill, first, second, other, RECORD, pwrite[0], pwrite[1]);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("freshMemoryMicrosPerPage", fresh);
@@ -113,8 +116,8 @@ public final class PageCostProbe {
    */
   private static long writeAfterAnotherThread(FileChannel ch, int bytes) throws IOException {
     MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, bytes);
-    java.util.concurrent.CountDownLatch touched = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    CountDownLatch touched = new CountDownLatch(1);
+    AtomicBoolean done = new AtomicBoolean();
     Thread toucher = new Thread(() -> {
       writeEveryPage(map, 24);
       touched.countDown();

@@ -176,8 +176,9 @@ public final class SpoolThroughputHarness {
     r.put("heapBeforeMiB", heapBefore >> 20);
     r.put("heapAfterMiB", heapAfter >> 20);
     r.put("heapBytesPerUnreadEvent", (heapAfter - heapBefore) / (double) Math.max(1, unread));
-    System.out.printf("flood: %d threads (%s), %.1f s: %s (slowest second %,d), refused %,d (%,d of them in the 2 s warm-up) %s; spool %,d MiB, "
-            + "%,d unread; heap after GC %,d -> %,d MiB: %.1f B per unread event%n", threads,
+    System.out.printf("flood: %d threads (%s), %.1f s: %s (slowest second %,d), refused %,d (%,d of them in the 2 s"
+            + " warm-up) %s; spool %,d MiB, %,d unread; heap after GC %,d -> %,d MiB: %.1f B per unread event%n",
+        threads,
         rate == 0 ? "flat out" : "paced to " + Bench.rate(rate), took,
         Bench.rate(measured / took), r.get("slowestSecond"), refused.sum(), refusedInWarmUp,
         refusals.isEmpty() ? "" : refusals.get(0),
