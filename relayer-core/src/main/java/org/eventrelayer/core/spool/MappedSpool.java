@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.eventrelayer.core.RateLimitedLogger;
@@ -64,9 +65,6 @@ public final class MappedSpool implements AutoCloseable {
   /** Every open segment, oldest first: recovered ones, then the ones appended to. Guarded by {@code this}. */
   private final Deque<Segment> segments = new ArrayDeque<>();
 
-  /** Callers waiting for the spool's thread to force: completed by it. */
-  private final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CompletableFuture<Void>> forceWanted =
-      new java.util.concurrent.atomic.AtomicReference<>();
   private volatile Segment current;
   /** Segments prepared ahead, taken by {@link #roll}. Guarded by {@code this}; the count is read without it. */
   private final Deque<Segment> spares = new ArrayDeque<>();
@@ -76,18 +74,8 @@ public final class MappedSpool implements AutoCloseable {
   /** The segment being {@link Segment#fill filled} before it is offered as a spare; the spool's thread only. */
   private Segment filling;
   private volatile boolean closed;
-  /** Serialises {@link #force()} without holding {@code this}, which a caller switching segments may need. */
-  private final Object forceLock = new Object();
-  /** With a force per batch, the spool's thread forces ahead of the consumer in steps of this many bytes. */
-  static final long FORCE_AHEAD_BYTES = 4L << 20;
-  /** Guarded by {@code forceLock}: how far the segments were forced. */
-  private Segment forcedSegment;
-  private int forcedTo;
-  /** Every record below this number was forced to the device (by the last {@link #force()}; the steps ahead of it
-   * do not move it: they stop inside a segment, where no record number is known). */
-  private volatile long forcedBelow;
-  /** Where the forced bytes end: segment number times segment size plus offset (for the force ahead). */
-  private volatile long forcedPosition;
+  /** How far the segments are on the device; the forces. */
+  private final SegmentForcer forcer;
   /** The oldest segment of this run whose write windows are not all released; the spool's thread only. */
   private Segment releasing;
   /**
@@ -117,6 +105,13 @@ public final class MappedSpool implements AutoCloseable {
     this.spareTarget = (int) Math.max(3, Math.min(64, SPARE_BYTES / settings.segmentBytes()));
     this.preparer = new Thread(this::prepareLoop, "eventrelayer-" + settings.name() + "-spool");
     preparer.setDaemon(true);
+    this.forcer = new SegmentForcer(settings.segmentBytes(), checkpoint, () -> current, this::openSegments,
+        () -> LockSupport.unpark(preparer));
+  }
+
+  /** A copy of the open segments, oldest first. */
+  private synchronized List<Segment> openSegments() {
+    return new ArrayList<>(segments);
   }
 
   /**
@@ -385,119 +380,25 @@ public final class MappedSpool implements AutoCloseable {
    * the disk: call it from a writer or flusher thread, never where a caller must not wait.
    */
   public void force() throws IOException {
-    synchronized (forceLock) {
-      Segment upTo = current;
-      long state = upTo.state.get();
-      int end = (int) Math.min(state & 0xFFFFFFFFL, upTo.map.capacity());
-      // The records below this number lie below end, unless a reservation crossed the segment's end (its number
-      // then goes to the next segment): the watermark stays where it was until the next force.
-      long below = (state & 0xFFFFFFFFL) <= upTo.limit ? upTo.baseSeq + (int) (state >>> 32) : forcedBelow;
-      List<Segment> open;
-      synchronized (this) {
-        open = new ArrayList<>(segments);
-      }
-      for (Segment s : open) {
-        if (!s.appendable() || (forcedSegment != null && s.number < forcedSegment.number)) {
-          continue; // recovered (never written), or forced already
-        }
-        s.force(s == forcedSegment ? forcedTo : 0, s == upTo ? end : s.map.capacity());
-        if (s == upTo) {
-          break;
-        }
-      }
-      forcedSegment = upTo;
-      forcedTo = end;
-      checkpoint.force();
-      forcedPosition = position(upTo, end);
-      forcedBelow = Math.max(forcedBelow, below);
-    }
+    forcer.force();
   }
 
   /** Every record below this number is on the device already ({@link #force()} was called after it was appended). */
   public long forcedBelow() {
-    return forcedBelow;
-  }
-
-  private long position(Segment s, long offset) {
-    return s.number * settings.segmentBytes() + offset;
+    return forcer.forcedBelow();
   }
 
   /** Bytes appended and not forced yet (tests). */
   long unforcedBytes() {
-    Segment c = current;
-    return position(c, c.reservedEnd()) - forcedPosition;
-  }
-
-  /**
-   * With a force per batch ({@code forceInterval} zero), when the spool's thread has nothing to prepare: forces the
-   * next {@link #FORCE_AHEAD_BYTES} appended and not forced yet, so that a consumer reading a backlog finds it
-   * forced (its own force of a whole backlog, tens of megabytes, would stall it). One step at a time, so that the
-   * spool's thread never leaves the callers without a spare segment for longer than one step's force. True if it
-   * forced.
-   */
-  private boolean forceAheadStep() {
-    synchronized (forceLock) {
-      Segment c = current;
-      // Only what appenders are done with (their windows released): a page still mapped writable would cost every
-      // appender's core an interrupt when written back (see WriteWindows).
-      if (position(c, c.forceableTo()) - forcedPosition < FORCE_AHEAD_BYTES) {
-        return false; // little to force: the consumer's own force takes the rest
-      }
-      Segment s = forcedSegment;
-      int from = forcedTo;
-      if (s == null) {
-        synchronized (this) {
-          s = segments.stream().filter(Segment::appendable).findFirst().orElse(c);
-        }
-        from = 0;
-      }
-      if (s != c && from >= s.map.capacity()) {
-        if (s.next == null) {
-          return false;
-        }
-        s = s.next;
-        from = 0;
-      }
-      int to = (int) Math.min(s.forceableTo(), from + FORCE_AHEAD_BYTES);
-      if (to <= from) {
-        return false; // the next windows are not released yet
-      }
-      s.force(from, to);
-      forcedSegment = s;
-      forcedTo = to;
-      forcedPosition = position(s, to);
-      return true;
-    }
+    return forcer.unforcedBytes();
   }
 
   /**
    * Asks the spool's thread to {@link #force()}; the future completes once everything appended before this call
    * is on the device (exceptionally if the force failed). Never blocks the caller.
    */
-  public java.util.concurrent.CompletableFuture<Void> forceAsync() {
-    java.util.concurrent.CompletableFuture<Void> mine = new java.util.concurrent.CompletableFuture<>();
-    java.util.concurrent.CompletableFuture<Void> wanted = forceWanted.compareAndExchange(null, mine);
-    LockSupport.unpark(preparer);
-    if (wanted == null) {
-      return mine;
-    }
-    // A force was asked for and may have started before this call's appends: wait for the one after it.
-    return wanted.handle((v, e) -> null).thenCompose(v -> forceAsync());
-  }
-
-  private void forceIfWanted() {
-    java.util.concurrent.CompletableFuture<Void> wanted = forceWanted.get();
-    if (wanted == null) {
-      return;
-    }
-    try {
-      force();
-      forceWanted.set(null);
-      wanted.complete(null);
-    } catch (IOException | RuntimeException e) {
-      forceWanted.set(null);
-      wanted.completeExceptionally(e);
-    }
+  public CompletableFuture<Void> forceAsync() {
+    return forcer.forceAsync();
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -525,14 +426,14 @@ public final class MappedSpool implements AutoCloseable {
     while (!closed) {
       boolean more = false;
       try {
-        forceIfWanted();
+        forcer.forceIfWanted();
         releaseWritten();
         more = prepare();
         if (intervalNanos > 0 && System.nanoTime() - nextForce >= 0) {
           nextForce = System.nanoTime() + intervalNanos;
           force();
         } else if (intervalNanos == 0 && !more) {
-          more = forceAheadStep(); // only once the spares are ready: callers never wait for a force
+          more = forcer.forceAheadStep(); // only once the spares are ready: callers never wait for a force
         }
       } catch (IOException | RuntimeException e) {
         rateLimited.error("spool-prepare", "eventrelayer spool {}: {}", dir, e.toString());
@@ -667,10 +568,7 @@ public final class MappedSpool implements AutoCloseable {
     LockSupport.unpark(preparer);
     try {
       preparer.join(10_000);
-      java.util.concurrent.CompletableFuture<Void> wanted = forceWanted.getAndSet(null);
-      if (wanted != null) {
-        wanted.completeExceptionally(new IOException("spool closed")); // close() forces below
-      }
+      forcer.failWanted(); // close() forces below
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

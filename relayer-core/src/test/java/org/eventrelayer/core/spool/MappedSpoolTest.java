@@ -77,12 +77,12 @@ class MappedSpoolTest {
     try (MappedSpool spool = MappedSpool.open(tmp, settings)) {
       assertThat(spool.forcedBelow()).isZero();
       byte[] record = new byte[1000];
-      int n = (int) (2 * MappedSpool.FORCE_AHEAD_BYTES / record.length);
+      int n = (int) (2 * SegmentForcer.FORCE_AHEAD_BYTES / record.length);
       for (int i = 0; i < n; i++) {
         appendAccepted(spool, record);
       }
       // Nobody called force(): the spool's thread forced ahead in steps, leaving less than one step behind.
-      await().atMost(Duration.ofSeconds(30)).until(() -> spool.unforcedBytes() < MappedSpool.FORCE_AHEAD_BYTES);
+      await().atMost(Duration.ofSeconds(30)).until(() -> spool.unforcedBytes() < SegmentForcer.FORCE_AHEAD_BYTES);
       assertThat(spool.forcedBelow()).isZero(); // a step ends inside a segment: only a force moves the watermark
       spool.force();
       assertThat(spool.unforcedBytes()).isZero();

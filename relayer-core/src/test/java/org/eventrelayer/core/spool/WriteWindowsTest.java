@@ -74,7 +74,7 @@ class WriteWindowsTest {
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
         assertThat(s.forceableTo()).as("windows released").isGreaterThanOrEqualTo(4 * WINDOW);
         assertThat(spool.unforcedBytes()).as("forced ahead")
-            .isLessThan(s.reservedEnd() - s.forceableTo() + MappedSpool.FORCE_AHEAD_BYTES);
+            .isLessThan(s.reservedEnd() - s.forceableTo() + SegmentForcer.FORCE_AHEAD_BYTES);
       });
       assertThat(s.forceableTo() % WINDOW).isZero();
       assertThat(s.forceableTo()).isLessThan((int) s.reservedEnd()); // the window appended to stays mapped
