@@ -31,7 +31,8 @@ class WriteWindowsTest {
     List<byte[]> written = new ArrayList<>();
     int crossing = 0;
     try (MappedSpool spool = MappedSpool.open(tmp, settings)) {
-      for (int i = 0; i < 1500; i++) {
+      int records = (int) (25L * WINDOW / 10_000); // about 25 windows of records of 10 KB on average
+      for (int i = 0; i < records; i++) {
         byte[] payload = new byte[1 + random.nextInt(20_000)];
         random.nextBytes(payload);
         long before = spool.appendingSegment().reservedEnd();
