@@ -53,7 +53,7 @@ public final class SpoolThroughputHarness {
     int backlog = Bench.intArg(args, "backlog", 300_000);
     int rounds = Bench.intArg(args, "rounds", 3);
     String fsync = args.getOrDefault("fsync", "batch");
-    long rate = Long.parseLong(args.getOrDefault("rate", "0"));
+    int rate = Bench.intArg(args, "rate", 0);
     if (rate < 0) {
       throw new IllegalArgumentException("--rate must be at least 0 (0: flat out), was " + rate);
     }
@@ -94,7 +94,7 @@ public final class SpoolThroughputHarness {
 
   // -------------------------------------------------------------------------------------------------------------
 
-  private static Map<String, Object> flood(int seconds, int threads, String fsync, long rate) throws Exception {
+  private static Map<String, Object> flood(int seconds, int threads, String fsync, int rate) throws Exception {
     String url = Bench.closedPortUrl();
     Path dir = Files.createTempDirectory("spool-flood");
     List<List<Map<String, ?>>> pools = new ArrayList<>();
@@ -113,11 +113,11 @@ public final class SpoolThroughputHarness {
     List<String> refusals = java.util.Collections.synchronizedList(new ArrayList<>());
     AtomicBoolean stop = new AtomicBoolean();
     List<Thread> callers = new ArrayList<>();
+    long burstNanos = rate == 0 ? 0 : BURST * 1_000_000_000L * threads / rate; // a caller's time for one burst
     for (int t = 0; t < threads; t++) {
       List<Map<String, ?>> pool = pools.get(t);
       Thread th = new Thread(() -> {
         int i = 0;
-        long burstNanos = rate == 0 ? 0 : BURST * 1_000_000_000L * threads / rate;
         long due = System.nanoTime();
         while (!stop.get()) {
           if (burstNanos > 0 && i % BURST == 0) {

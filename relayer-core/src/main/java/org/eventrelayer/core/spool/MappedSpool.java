@@ -43,8 +43,8 @@ public final class MappedSpool implements AutoCloseable {
    * Room kept prepared ahead, for a burst while the spool's thread waits for a core: at least 3 segments and, with
    * small segments, up to 64 of them or 128 MiB; filled when the spool opens. 48 MiB lasted 150 ms of 8 callers
    * flat out on two cores (2.4 million purges a second), too short to ride out the spool's thread losing its core
-   * to the kernel's writeback: the flood refused in 2 runs of 3, with 128 MiB in 2 of 7 and far fewer calls
-   * (docs/spool.md, "Measurements", 2026-12-02).
+   * to the kernel's writeback: with 1 MiB write windows, the flood refused in 2 runs of 3, with 128 MiB in 2 of 7
+   * and far fewer calls (docs/spool.md, "Measurements", 2026-12-02).
    */
   private static final long SPARE_BYTES = 128L << 20;
   private static final ThreadLocal<RecordFormat.Scratch> SCRATCH =

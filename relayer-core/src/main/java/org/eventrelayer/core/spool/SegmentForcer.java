@@ -28,7 +28,7 @@ final class SegmentForcer {
   /** Forces asked of the spool's thread: completed by it. */
   private final AtomicReference<CompletableFuture<Void>> wanted = new AtomicReference<>();
   private final Object lock = new Object();
-  /** Guarded by {@code lock}: how far the segments were forced. */
+  /** Guarded by {@code lock}: how far the segments were forced (none yet while {@code forcedSegment} is null). */
   private Segment forcedSegment;
   private int forcedTo;
   /**
@@ -36,8 +36,6 @@ final class SegmentForcer {
    * not move it: they stop inside a segment, where no record number is known).
    */
   private volatile long forcedBelow;
-  /** Where the forced bytes end: segment number times segment size plus offset (for the force ahead). */
-  private volatile long forcedPosition;
 
   SegmentForcer(long segmentBytes, SpoolCheckpoint checkpoint, Supplier<Segment> current,
       Supplier<List<Segment>> open, Runnable wake) {
@@ -69,7 +67,6 @@ final class SegmentForcer {
       forcedSegment = upTo;
       forcedTo = end;
       checkpoint.force();
-      forcedPosition = position(upTo, end);
       forcedBelow = Math.max(forcedBelow, below);
     }
   }
@@ -81,12 +78,19 @@ final class SegmentForcer {
 
   /** Bytes appended and not forced yet. */
   long unforcedBytes() {
-    Segment c = current.get();
-    return position(c, c.reservedEnd()) - forcedPosition;
+    synchronized (lock) {
+      Segment c = current.get();
+      return position(c, c.reservedEnd()) - forcedPosition();
+    }
   }
 
   private long position(Segment s, long offset) {
     return s.number * segmentBytes + offset;
+  }
+
+  /** Where the forced bytes end, as a {@link #position}; guarded by {@code lock}. */
+  private long forcedPosition() {
+    return forcedSegment == null ? 0 : position(forcedSegment, forcedTo);
   }
 
   /**
@@ -101,7 +105,7 @@ final class SegmentForcer {
       Segment c = current.get();
       // Only what appenders are done with (their windows released): a page still mapped writable would cost every
       // appender's core an interrupt when written back (see WriteWindows).
-      if (position(c, c.forceableTo()) - forcedPosition < FORCE_AHEAD_BYTES) {
+      if (position(c, c.forceableTo()) - forcedPosition() < FORCE_AHEAD_BYTES) {
         return false; // little to force: the consumer's own force takes the rest
       }
       Segment s = forcedSegment;
@@ -124,7 +128,6 @@ final class SegmentForcer {
       s.force(from, to);
       forcedSegment = s;
       forcedTo = to;
-      forcedPosition = position(s, to);
       return true;
     }
   }
