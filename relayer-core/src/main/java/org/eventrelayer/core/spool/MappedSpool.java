@@ -39,14 +39,6 @@ public final class MappedSpool implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(MappedSpool.class);
   private static final long RESERVE_ONE = 1L << 32;
-  /**
-   * Room kept prepared ahead, for a burst while the spool's thread waits for a core: at least 3 segments and, with
-   * small segments, up to 64 of them or 128 MiB; filled when the spool opens. 48 MiB lasted 150 ms of 8 callers
-   * flat out on two cores (2.4 million purges a second), too short to ride out the spool's thread losing its core
-   * to the kernel's writeback: with 1 MiB write windows, the flood refused in 2 runs of 3, with 128 MiB in 2 of 7
-   * and far fewer calls (docs/spool.md, "Measurements", 2026-12-02).
-   */
-  private static final long SPARE_BYTES = 128L << 20;
   private static final ThreadLocal<RecordFormat.Scratch> SCRATCH =
       ThreadLocal.withInitial(RecordFormat.Scratch::new);
 
@@ -60,8 +52,8 @@ public final class MappedSpool implements AutoCloseable {
   private final LongAdder[] refused = new LongAdder[Refusal.values().length];
   private final RateLimitedLogger rateLimited = new RateLimitedLogger(log, Duration.ofSeconds(30));
   private final SpoolReader reader;
-  private final Thread preparer;
-  private final int spareTarget;
+  /** The spool's thread ({@code eventrelayer-<name>-spool}). */
+  private final Thread thread;
   /** Every open segment, oldest first: recovered ones, then the ones appended to. Guarded by {@code this}. */
   private final Deque<Segment> segments = new ArrayDeque<>();
 
@@ -69,11 +61,11 @@ public final class MappedSpool implements AutoCloseable {
   /** Segments prepared ahead, taken by {@link #roll}. Guarded by {@code this}; the count is read without it. */
   private final Deque<Segment> spares = new ArrayDeque<>();
   private volatile int spareCount;
-  /** The spool's thread is creating or filling a segment (counted in the used bytes already, not a spare yet). */
-  private volatile boolean preparing;
-  /** The segment being {@link Segment#fill filled} before it is offered as a spare; the spool's thread only. */
-  private Segment filling;
   private volatile boolean closed;
+  /** Prepares the spares; the spool's thread (the opening one before it starts). */
+  private final SparePreparer preparer;
+  /** Touches the pages just ahead of the appenders again; the spool's thread only. */
+  private final LeadToucher lead;
   /** How far the segments are on the device; the forces. */
   private final SegmentForcer forcer;
   /** The oldest segment of this run whose write windows are not all released; the spool's thread only. */
@@ -102,11 +94,40 @@ public final class MappedSpool implements AutoCloseable {
     this.current = first;
     this.releasing = first;
     this.reader = new SpoolReader(recovered.pending(), first, finals);
-    this.spareTarget = (int) Math.max(3, Math.min(64, SPARE_BYTES / settings.segmentBytes()));
-    this.preparer = new Thread(this::prepareLoop, "eventrelayer-" + settings.name() + "-spool");
-    preparer.setDaemon(true);
+    this.thread = new Thread(this::spoolLoop, "eventrelayer-" + settings.name() + "-spool");
+    thread.setDaemon(true);
     this.forcer = new SegmentForcer(settings.segmentBytes(), checkpoint, () -> current, this::openSegments,
-        () -> LockSupport.unpark(preparer));
+        () -> LockSupport.unpark(thread));
+    this.lead = new LeadToucher(settings.segmentBytes(), () -> current, this::firstSpare);
+    this.preparer = new SparePreparer(dir, settings, store, new SparePreparer.Spares() {
+      @Override
+      public int count() {
+        return spareCount;
+      }
+
+      @Override
+      public void offer(Segment s) throws IOException {
+        addSpare(s);
+      }
+
+      @Override
+      public List<Segment> ahead() {
+        return segmentsAhead();
+      }
+    }, rateLimited);
+  }
+
+  /** The spare the next roll takes, or null. */
+  private synchronized Segment firstSpare() {
+    return spares.peekFirst();
+  }
+
+  /** The segment appended to now, then the spares in the order a roll takes them. */
+  private synchronized List<Segment> segmentsAhead() {
+    List<Segment> ahead = new ArrayList<>(spares.size() + 1);
+    ahead.add(current);
+    ahead.addAll(spares);
+    return ahead;
   }
 
   /** A copy of the open segments, oldest first. */
@@ -150,12 +171,12 @@ public final class MappedSpool implements AutoCloseable {
       spool.checkpoint(); // the lost numbers are final now: record it before anything can be appended
       // Allocate the first segment's pages here, before the first append: the spool's thread would be behind the
       // callers of a burst right after the start, and each would take a page fault per page in its append.
-      spool.fillWhole(first);
+      spool.preparer.fillWhole(first);
       while (first.touch(1024)) {
         Thread.onSpinWait();
       }
-      spool.prepareSpares(); // likewise the segments after it
-      spool.preparer.start();
+      spool.preparer.prepareAll(); // likewise the segments after it
+      spool.thread.start();
       return spool;
     } catch (IOException | RuntimeException e) {
       if (checkpoint != null) {
@@ -256,7 +277,7 @@ public final class MappedSpool implements AutoCloseable {
     }
     Segment next = closed ? null : spares.pollFirst();
     spareCount = spares.size();
-    LockSupport.unpark(preparer);
+    LockSupport.unpark(thread);
     if (next == null) {
       return false;
     }
@@ -269,7 +290,7 @@ public final class MappedSpool implements AutoCloseable {
 
   /** Why no segment was there to roll to: the files would pass maxBytes, or the spare was not ready. */
   private Refusal noSegment() {
-    boolean full = !preparing && store.usedBytes() + settings.segmentBytes() > settings.maxBytes();
+    boolean full = !preparer.preparing() && store.usedBytes() + settings.segmentBytes() > settings.maxBytes();
     return full ? Refusal.FULL : Refusal.UNAVAILABLE;
   }
 
@@ -366,7 +387,7 @@ public final class MappedSpool implements AutoCloseable {
       }
     }
     if (!done.isEmpty()) {
-      LockSupport.unpark(preparer); // room for a spare again
+      LockSupport.unpark(thread); // room for a spare again
     }
     return freed;
   }
@@ -420,15 +441,19 @@ public final class MappedSpool implements AutoCloseable {
     }
   }
 
-  private void prepareLoop() {
+  private void spoolLoop() {
     long intervalNanos = settings.forceInterval().toNanos();
     long nextForce = System.nanoTime() + intervalNanos;
     while (!closed) {
       boolean more = false;
+      boolean appending = false;
       try {
         forcer.forceIfWanted();
         releaseWritten();
-        more = prepare();
+        // Before a step of preparing (it may take milliseconds); only while at most one spare is missing: a missing
+        // spare is a refusal, a cold page a few µs (docs/spool.md, 2026-12-02 afternoon).
+        appending = lead.touch(System.nanoTime(), spareCount < preparer.target() - 1);
+        more = preparer.step();
         if (intervalNanos > 0 && System.nanoTime() - nextForce >= 0) {
           nextForce = System.nanoTime() + intervalNanos;
           force();
@@ -442,7 +467,8 @@ public final class MappedSpool implements AutoCloseable {
             e.toString());
       }
       if (!more) {
-        LockSupport.parkNanos(this, intervalNanos > 0 ? Math.min(intervalNanos, 200_000_000L) : 200_000_000L);
+        long park = intervalNanos > 0 ? Math.min(intervalNanos, 200_000_000L) : 200_000_000L;
+        LockSupport.parkNanos(this, appending ? Math.min(park, LeadToucher.WAKE_NANOS) : park); // see LeadToucher
       }
     }
   }
@@ -460,83 +486,6 @@ public final class MappedSpool implements AutoCloseable {
       s = next;
     }
     releasing = s;
-  }
-
-  /**
-   * Prepares a spare segment one step at a time (create, then fill), or allocates a batch of pages ahead of the
-   * callers; true if there is more to do.
-   */
-  private boolean prepare() throws IOException {
-    if (filling == null) {
-      if (spareCount >= spareTarget || !store.reserve(settings.maxBytes())) {
-        return touchSpares();
-      }
-      preparing = true;
-      try {
-        filling = store.createReserved();
-      } catch (IOException | RuntimeException e) {
-        preparing = false;
-        throw e;
-      }
-      return true;
-    }
-    // Filled before it is offered (a fill must not race an appender), unless the callers are down to their last
-    // spare: then it is offered as it is, and touched like the others.
-    if (spareCount > 1 && fillStep(filling)) {
-      return true;
-    }
-    Segment s = filling;
-    filling = null;
-    try {
-      addSpare(s);
-    } finally {
-      preparing = false;
-    }
-    return true;
-  }
-
-  /** One {@link Segment#fill} step; false once filled, or if the file system refused (it stays usable, unfilled). */
-  private boolean fillStep(Segment s) {
-    try {
-      return s.fill();
-    } catch (IOException e) {
-      rateLimited.warn("spool-fill", "eventrelayer spool {}: cannot fill segment {} ahead ({}); its pages are "
-          + "allocated as the spool's thread or the appenders reach them", dir, s, e.toString());
-      return false;
-    }
-  }
-
-  /** Fills a segment no appender can reach yet to its end (at open: the first segment and the spares). */
-  private void fillWhole(Segment s) {
-    boolean more = true;
-    while (more) {
-      more = fillStep(s);
-    }
-  }
-
-  /** Creates and fills the spare segments the spool keeps ready, as far as {@code maxBytes} allows; at open. */
-  private void prepareSpares() throws IOException {
-    while (spareCount < spareTarget && store.reserve(settings.maxBytes())) {
-      Segment s = store.createReserved();
-      fillWhole(s);
-      addSpare(s);
-    }
-  }
-
-  /** Allocates a batch of pages of the segments ahead (and of the current one); true if some are left. */
-  private boolean touchSpares() {
-    List<Segment> ahead;
-    synchronized (this) {
-      ahead = new ArrayList<>(spares.size() + 1);
-      ahead.add(current);
-      ahead.addAll(spares);
-    }
-    for (Segment s : ahead) {
-      if (s.touch(256)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** At close: the segment appended to goes too if everything in it is final (a clean close leaves no file). */
@@ -565,9 +514,9 @@ public final class MappedSpool implements AutoCloseable {
       }
       closed = true;
     }
-    LockSupport.unpark(preparer);
+    LockSupport.unpark(thread);
     try {
-      preparer.join(10_000);
+      thread.join(10_000);
       forcer.failWanted(); // close() forces below
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -586,9 +535,8 @@ public final class MappedSpool implements AutoCloseable {
           store.retire(seg); // never appended to
         }
         spares.clear();
-        if (filling != null && !preparer.isAlive()) { // else the spool's thread, stuck, still writes to it
-          store.retire(filling);
-          filling = null;
+        if (!thread.isAlive()) { // else the spool's thread, stuck, still writes to the segment it fills
+          preparer.retireFilling();
         }
       }
       checkpoint.close();

@@ -59,6 +59,8 @@ final class Segment {
   private int filledTo = PAGE;
   /** How far {@link #touch} got; the spool's thread only. */
   private int touchedTo = PAGE;
+  /** How far {@link #touchLead} got; the spool's thread only. */
+  private int leadTouchedTo;
   /** Every record below this offset is published, as far as the spool's thread looked; the spool's thread only. */
   private int publishedTo = HEADER;
   /** The highest sequence number of a record in it (recovery) or reserved in it (set when sealed). */
@@ -164,6 +166,29 @@ final class Segment {
     }
     touchedTo = at;
     return at < end;
+  }
+
+  /**
+   * Touches again, just before the appenders get there, the pages from the one after theirs up to {@code to} not
+   * touched this way yet, at most {@code maxPages} of them, as {@link #touch} does (a compare-and-set of 0 by 0):
+   * see {@link LeadToucher} for why a page touched long before can cost an appender again. Spool's thread.
+   *
+   * @return the pages touched
+   */
+  int touchLead(int to, int maxPages) {
+    int end = Math.min(to, map.capacity());
+    int at = Math.max(leadTouchedTo, Math.max(windows.releasedTo(), ((int) reservedEnd() + PAGE - 1) & -PAGE));
+    int pages = 0;
+    for (; at < end && pages < maxPages; at += PAGE, pages++) {
+      windows.touch(at);
+    }
+    leadTouchedTo = Math.max(leadTouchedTo, at);
+    return pages;
+  }
+
+  /** How far {@link #touchLead} got (tests). */
+  int leadTouchedTo() {
+    return leadTouchedTo;
   }
 
   /**

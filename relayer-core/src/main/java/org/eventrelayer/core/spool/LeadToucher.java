@@ -1,0 +1,110 @@
+package org.eventrelayer.core.spool;
+
+import java.util.function.Supplier;
+
+/**
+ * Touches the pages just ahead of the appenders once more, a few tens of milliseconds before they get there. The
+ * spool's thread only.
+ *
+ * <p>Why: the spool's thread allocates and touches the pages of the segments ahead as early as it can (up to
+ * {@code 128 MiB} ahead), so that no appender takes the page fault. But on some virtual machines a page of a
+ * shared file mapping that was last written more than a few hundred milliseconds ago costs its next writer about
+ * 4-5 µs again, in the hypervisor, with no page fault the guest can count (measured on a 2-vCPU Firecracker guest:
+ * pages touched 0.1 s before a write cost nothing, 0.5 s before 25-59 % of them cost 4-5 µs, 5 s before 91-100 %;
+ * the process's anonymous memory hardly). Every record that starts a page then paid it. Touching each page again
+ * just before the appenders reach it moves that cost to this thread: one caller at a steady 200,000 {@code notify}
+ * calls a second had a p99 of 1.06x-1.27x memory mode's, against 9.7x-35x without (docs/spool.md, "Measurements",
+ * 2026-12-02, afternoon). Where pages do not go cold, the second touch is one compare-and-set per page.
+ *
+ * <p>How far ahead: as far as the appenders write in {@link #LEAD_NANOS} at the rate they wrote since the last
+ * look, between {@link #MIN_LEAD_BYTES} and {@link #MAX_LEAD_BYTES}; the spool's thread looks at least every
+ * {@link #WAKE_NANOS} while they write. It touches only while at most one spare segment is missing: a spool's
+ * thread short of CPU must prepare spares first (touching whenever half of them were ready made 8 paced callers on
+ * two cores be refused 87,000 to 795,000 calls in 4 s; with this rule, none).
+ */
+final class LeadToucher {
+
+  /** How often the spool's thread looks while appenders write (it parks no longer than this). */
+  static final long WAKE_NANOS = 10_000_000L;
+  /** How far ahead in time the pages are touched: three looks, for a spool's thread that waits for a core. */
+  static final long LEAD_NANOS = 3 * WAKE_NANOS;
+  static final int MIN_LEAD_BYTES = 2 * Segment.PAGE;
+  static final int MAX_LEAD_BYTES = 8 << 20;
+  /**
+   * Pages touched per call at most: one short step of the spool's thread, which must get back to preparing spares
+   * (the loop turns about every millisecond during a flood, and 256 pages are a millisecond of 8 callers flat out).
+   */
+  static final int STEP_PAGES = 256;
+
+  private final long segmentBytes;
+  /** The segment appended to now. */
+  private final Supplier<Segment> current;
+  /** The spare the appenders take next, or null. */
+  private final Supplier<Segment> nextSpare;
+  /** Where the appenders were, as a position through the spool, and when; -1 before the first look. */
+  private long lastPosition = -1;
+  private long lastNanos;
+  private int leadBytes = MIN_LEAD_BYTES;
+
+  LeadToucher(long segmentBytes, Supplier<Segment> current, Supplier<Segment> nextSpare) {
+    this.segmentBytes = segmentBytes;
+    this.current = current;
+    this.nextSpare = nextSpare;
+  }
+
+  /**
+   * Touches the pages from where the appenders are to the lead ahead of them, into the next spare when the lead
+   * passes the segment's end; at most {@link #STEP_PAGES} of them (the next call goes on).
+   *
+   * @param nowNanos {@link System#nanoTime()}
+   * @param behind whether the spool's thread is behind in preparing the segments ahead: then it only looks (a
+   *     flood's appenders reach pages that were touched recently anyway, and a spare not ready is a refusal)
+   * @return whether the appenders wrote since the last call (then call again within {@link #WAKE_NANOS})
+   */
+  boolean touch(long nowNanos, boolean behind) {
+    Segment c = current.get();
+    long reserved = c.reservedEnd();
+    boolean moved = updateLead(c.number * segmentBytes + reserved, nowNanos);
+    if (behind) {
+      return moved;
+    }
+    long to = reserved + leadBytes;
+    int capacity = c.map.capacity();
+    int touched = c.touchLead((int) Math.min(to, capacity), STEP_PAGES);
+    if (to > capacity && touched < STEP_PAGES) {
+      Segment next = nextSpare.get();
+      if (next != null) {
+        next.touchLead((int) (to - capacity), STEP_PAGES - touched);
+      }
+    }
+    return moved;
+  }
+
+  /**
+   * Sets the lead from how fast the appenders moved since the last update, once at least a millisecond has passed
+   * (shorter gaps say little about a rate).
+   *
+   * @return whether the appenders moved since the last update
+   */
+  boolean updateLead(long position, long nowNanos) {
+    if (lastPosition < 0) {
+      lastPosition = position;
+      lastNanos = nowNanos;
+      return false;
+    }
+    boolean moved = position != lastPosition;
+    long elapsed = nowNanos - lastNanos;
+    if (elapsed >= 1_000_000L) {
+      double bytes = Math.max(0, position - lastPosition) * (double) LEAD_NANOS / elapsed;
+      leadBytes = (int) Math.max(MIN_LEAD_BYTES, Math.min(MAX_LEAD_BYTES, bytes));
+      lastPosition = position;
+      lastNanos = nowNanos;
+    }
+    return moved;
+  }
+
+  /** The bytes ahead of the appenders touched at the next look. */
+  int leadBytes() {
+    return leadBytes;
+  }
+}
