@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * page of memory the process never had (a new direct buffer, zeroed: what every new page of the page cache costs
  * before the file system's part; in a virtual machine that hands freed memory back to its host, several µs), of a
  * {@code pwrite} of zeros (the spool's fill), of the first write through a shared mapping to each page
- * (the page fault that the spool's thread or a caller pays), and of a second write; then the p50 and p99 of a
+ * (the page fault that the spool's thread or a caller pays), of a second write, and of a write 2 s after that
+ * (the cost of a page touched long before the caller gets there); then the p50 and p99 of a
  * 136-byte {@code pwrite} (what appending by system call instead of through a mapping would cost a caller).
  *
  * <p>{@code java -cp "$LIB" org.eventrelayer.benchmarks.PageCostProbe [--dir /var/spool/x] [--out file.json]}.
@@ -29,6 +30,7 @@ public final class PageCostProbe {
 
   private static final int PAGE = 4096;
   private static final int RECORD = 136;
+  private static final int PAUSE_SECONDS = 2;
 
   private PageCostProbe() {}
 
@@ -49,17 +51,19 @@ public final class PageCostProbe {
         MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, bytes);
         double first = perPage(writeEveryPage(map, 0), bytes);
         double second = perPage(writeEveryPage(map, 8), bytes);
+        double aged = perPage(writeAfterAPause(map, 16), bytes);
         double other = perPage(writeAfterAnotherThread(ch, bytes), bytes);
         long[] pwrite = smallWrites(ch, bytes);
         System.out.printf("round %d: fresh memory %.2f µs/page; fill %.2f µs/page; first write through the mapping"
-            + " %.2f µs/page, second %.3f, first by a thread after another thread's %.3f; %d-byte pwrite p50 %,d ns"
-            + " p99 %,d ns%n",
-            round, fresh, fill, first, second, other, RECORD, pwrite[0], pwrite[1]);
+            + " %.2f µs/page, second %.3f, again %d s later %.3f, first by a thread after another thread's %.3f;"
+            + " %d-byte pwrite p50 %,d ns p99 %,d ns%n",
+            round, fresh, fill, first, second, PAUSE_SECONDS, aged, other, RECORD, pwrite[0], pwrite[1]);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("freshMemoryMicrosPerPage", fresh);
         r.put("fillMicrosPerPage", fill);
         r.put("firstWriteMicrosPerPage", first);
         r.put("secondWriteMicrosPerPage", second);
+        r.put("writeAfterPauseMicrosPerPage", aged);
         r.put("writeAfterAnotherThreadMicrosPerPage", other);
         r.put("smallPwriteP50Nanos", pwrite[0]);
         r.put("smallPwriteP99Nanos", pwrite[1]);
@@ -95,6 +99,22 @@ public final class PageCostProbe {
       map.putLong(at + offset, 1);
     }
     return System.nanoTime() - start;
+  }
+
+  /**
+   * Writes every page again {@link #PAUSE_SECONDS} after the last write: near the second write's cost where a page
+   * once written stays cheap; several µs where the hypervisor takes pages of a shared file mapping back from the
+   * process's page tables over time (seen on Firecracker guests; why the spool's thread touches the pages just ahead
+   * of the callers once more, {@code LeadToucher}). The nanoseconds the writes took.
+   */
+  private static long writeAfterAPause(MappedByteBuffer map, int offset) throws IOException {
+    try {
+      Thread.sleep(PAUSE_SECONDS * 1000L);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+    return writeEveryPage(map, offset);
   }
 
   /** Nanoseconds to allocate and zero a new direct buffer of {@code bytes}: the first touch of memory, per page. */

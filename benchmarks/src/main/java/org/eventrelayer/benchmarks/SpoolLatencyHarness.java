@@ -25,7 +25,8 @@ import org.eventrelayer.ServiceStats;
  * future completes at once, where JMH's default keeps every future registered.
  *
  * <p>Run with a heap that holds memory mode's backlog: {@code java -Xms8g -Xmx8g -XX:+AlwaysPreTouch -cp "$LIB"
- * org.eventrelayer.benchmarks.SpoolLatencyHarness [--threads 8] [--out file.json]}.
+ * org.eventrelayer.benchmarks.SpoolLatencyHarness [--threads 8] [--rate N] [--out file.json]}; {@code --rate N}
+ * paces each caller at N calls a second (0, the default: flat out).
  */
 public final class SpoolLatencyHarness {
 
@@ -41,9 +42,11 @@ public final class SpoolLatencyHarness {
     int seconds = Bench.intArg(args, "seconds", 5);
     int warmup = Bench.intArg(args, "warmup", 2);
     int rounds = Bench.intArg(args, "rounds", 3);
+    int rate = Bench.intArg(args, "rate", 0);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("harness", "spool-latency");
     out.put("threads", threads);
+    out.put("ratePerCaller", rate);
     out.put("loadAverageStart", Bench.loadAverage());
     out.put("environment", Bench.environment());
     List<Map<String, Object>> results = new ArrayList<>();
@@ -52,7 +55,7 @@ public final class SpoolLatencyHarness {
       String[] order = round % 2 == 1 ? new String[] {"memory", "spool"} : new String[] {"spool", "memory"};
       Map<String, long[]> percentiles = new LinkedHashMap<>();
       for (String mode : order) {
-        Map<String, Object> r = run(mode, threads, warmup, seconds);
+        Map<String, Object> r = run(mode, threads, warmup, seconds, rate);
         r.put("round", round);
         results.add(r);
         percentiles.put(mode, (long[]) r.remove("percentilesNanos"));
@@ -85,7 +88,8 @@ public final class SpoolLatencyHarness {
     return "p" + (p * 100 == Math.rint(p * 100) ? String.valueOf((int) (p * 100)) : String.valueOf(p * 100));
   }
 
-  private static Map<String, Object> run(String mode, int threads, int warmup, int seconds) throws Exception {
+  private static Map<String, Object> run(String mode, int threads, int warmup, int seconds, int rate)
+      throws Exception {
     Map<String, Object> service = new LinkedHashMap<>();
     service.put("type", "http");
     service.put("url", Bench.closedPortUrl());
@@ -107,7 +111,7 @@ public final class SpoolLatencyHarness {
     long measureFrom = start + warmup * 1_000_000_000L;
     long until = measureFrom + seconds * 1_000_000_000L;
     for (int t = 0; t < threads; t++) {
-      callers[t] = new Caller(relayer, t, threads, measureFrom, until, done);
+      callers[t] = new Caller(relayer, t, threads, rate, measureFrom, until, done);
       Thread thread = new Thread(callers[t], "caller-" + t);
       thread.start();
     }
@@ -166,10 +170,15 @@ public final class SpoolLatencyHarness {
     return r;
   }
 
-  /** One calling thread: notifies flat out, timing every call once the warm-up is over. */
+  /**
+   * One calling thread: notifies flat out, or {@code --rate} times a second (spinning between calls, as a host
+   * thread busy with its own work would), timing every call once the warm-up is over.
+   */
   private static final class Caller implements Runnable {
     private final EventRelayer relayer;
     private final int offset;
+    /** Nanoseconds from one call's start to the next's; 0: flat out. */
+    private final long gapNanos;
     private final long measureFrom;
     private final long until;
     private final CountDownLatch done;
@@ -178,9 +187,11 @@ public final class SpoolLatencyHarness {
     long pageFaults;
     long preempted;
 
-    Caller(EventRelayer relayer, int index, int threads, long measureFrom, long until, CountDownLatch done) {
+    Caller(EventRelayer relayer, int index, int threads, int rate, long measureFrom, long until,
+        CountDownLatch done) {
       this.relayer = relayer;
       this.offset = index * 7919;
+      this.gapNanos = rate > 0 ? 1_000_000_000L / rate : 0;
       this.measureFrom = measureFrom;
       this.until = until;
       this.done = done;
@@ -196,12 +207,15 @@ public final class SpoolLatencyHarness {
         int mask = NotifyLatencyBenchmark.ONE_URL_POOL - 1;
         int i = offset;
         long now = System.nanoTime();
+        long next = now;
         while (now < measureFrom) {
+          next = pace(next);
           relayer.notify(PurgeEvents.CHANNEL, events.get(i++ & mask));
           now = System.nanoTime();
         }
         long[] before = Bench.threadKernelCounters();
         while (now < until) {
+          next = pace(next);
           long begin = System.nanoTime();
           relayer.notify(PurgeEvents.CHANNEL, events.get(i++ & mask));
           now = System.nanoTime();
@@ -218,6 +232,17 @@ public final class SpoolLatencyHarness {
       } finally {
         done.countDown();
       }
+    }
+
+    /** Waits, spinning, for the moment {@code next} when paced; the moment of the call after it. */
+    private long pace(long next) {
+      if (gapNanos == 0) {
+        return next;
+      }
+      while (System.nanoTime() < next) {
+        Thread.onSpinWait();
+      }
+      return next + gapNanos;
     }
   }
 }
