@@ -28,7 +28,9 @@ final class LeadToucher {
   static final long WAKE_NANOS = 10_000_000L;
   /** How far ahead in time the pages are touched: three looks, for a spool's thread that waits for a core. */
   static final long LEAD_NANOS = 3 * WAKE_NANOS;
+  /** The least the lead is, at any rate: two pages. */
   static final int MIN_LEAD_BYTES = 2 * Segment.PAGE;
+  /** The most it is: a flood's 30 ms. */
   static final int MAX_LEAD_BYTES = 8 << 20;
   /**
    * Pages touched per call at most: one short step of the spool's thread, which must get back to preparing spares
@@ -36,7 +38,6 @@ final class LeadToucher {
    */
   static final int STEP_PAGES = 256;
 
-  private final long segmentBytes;
   /** The segment appended to now. */
   private final Supplier<Segment> current;
   /** The spare the appenders take next, or null. */
@@ -46,8 +47,7 @@ final class LeadToucher {
   private long lastNanos;
   private int leadBytes = MIN_LEAD_BYTES;
 
-  LeadToucher(long segmentBytes, Supplier<Segment> current, Supplier<Segment> nextSpare) {
-    this.segmentBytes = segmentBytes;
+  LeadToucher(Supplier<Segment> current, Supplier<Segment> nextSpare) {
     this.current = current;
     this.nextSpare = nextSpare;
   }
@@ -64,7 +64,7 @@ final class LeadToucher {
   boolean touch(long nowNanos, boolean behind) {
     Segment c = current.get();
     long reserved = c.reservedEnd();
-    boolean moved = updateLead(c.number * segmentBytes + reserved, nowNanos);
+    boolean moved = updateLead(c.position(reserved), nowNanos);
     if (behind) {
       return moved;
     }

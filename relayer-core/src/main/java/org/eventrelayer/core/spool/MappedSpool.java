@@ -96,9 +96,9 @@ public final class MappedSpool implements AutoCloseable {
     this.reader = new SpoolReader(recovered.pending(), first, finals);
     this.thread = new Thread(this::spoolLoop, "eventrelayer-" + settings.name() + "-spool");
     thread.setDaemon(true);
-    this.forcer = new SegmentForcer(settings.segmentBytes(), checkpoint, () -> current, this::openSegments,
+    this.forcer = new SegmentForcer(checkpoint, () -> current, this::openSegments,
         () -> LockSupport.unpark(thread));
-    this.lead = new LeadToucher(settings.segmentBytes(), () -> current, this::firstSpare);
+    this.lead = new LeadToucher(() -> current, this::firstSpare);
     this.preparer = new SparePreparer(dir, settings, store, new SparePreparer.Spares() {
       @Override
       public int count() {
@@ -450,9 +450,9 @@ public final class MappedSpool implements AutoCloseable {
       try {
         forcer.forceIfWanted();
         releaseWritten();
-        // Before a step of preparing (it may take milliseconds); only while at most one spare is missing: a missing
-        // spare is a refusal, a cold page a few µs (docs/spool.md, 2026-12-02 afternoon).
-        appending = lead.touch(System.nanoTime(), spareCount < preparer.target() - 1);
+        // Before a step of preparing (it may take milliseconds), unless behind with the spares: a missing spare is
+        // a refusal, a cold page a few µs (docs/spool.md, 2026-12-02 afternoon).
+        appending = lead.touch(System.nanoTime(), preparer.behind());
         more = preparer.step();
         if (intervalNanos > 0 && System.nanoTime() - nextForce >= 0) {
           nextForce = System.nanoTime() + intervalNanos;

@@ -117,6 +117,14 @@ final class Segment {
     windows.write(at, type, seq, payload, off, len, s);
   }
 
+  /**
+   * {@code offset} of this segment as a position through the spool: segments of one run have the same size and
+   * increasing numbers, so positions of this run's segments compare and subtract.
+   */
+  long position(long offset) {
+    return number * map.capacity() + offset;
+  }
+
   /** Offset of the first byte not reserved yet (may exceed the capacity once the segment is full). */
   long reservedEnd() {
     return Math.min((int) state.get() & 0xFFFFFFFFL, map.capacity());
@@ -159,13 +167,8 @@ final class Segment {
    * @return false once every page is touched
    */
   boolean touch(int pages) {
-    int end = map.capacity();
-    int at = Math.max(touchedTo, windows.releasedTo()); // appenders got past the windows released: nothing to do
-    for (int i = 0; i < pages && at < end; i++, at += PAGE) {
-      windows.touch(at);
-    }
-    touchedTo = at;
-    return at < end;
+    touchedTo = touchPages(touchedTo, map.capacity(), pages);
+    return touchedTo < map.capacity();
   }
 
   /**
@@ -176,14 +179,22 @@ final class Segment {
    * @return the pages touched
    */
   int touchLead(int to, int maxPages) {
-    int end = Math.min(to, map.capacity());
-    int at = Math.max(leadTouchedTo, Math.max(windows.releasedTo(), ((int) reservedEnd() + PAGE - 1) & -PAGE));
-    int pages = 0;
-    for (; at < end && pages < maxPages; at += PAGE, pages++) {
+    int from = Math.max(leadTouchedTo, ((int) reservedEnd() + PAGE - 1) & -PAGE);
+    int before = Math.max(from, windows.releasedTo());
+    leadTouchedTo = touchPages(from, Math.min(to, map.capacity()), maxPages);
+    return (leadTouchedTo - before) / PAGE;
+  }
+
+  /**
+   * Touches up to {@code maxPages} pages from {@code from} (a page boundary) towards {@code end}, skipping the
+   * windows released (appenders are past them); where it stopped.
+   */
+  private int touchPages(int from, int end, int maxPages) {
+    int at = Math.max(from, windows.releasedTo());
+    for (int i = 0; i < maxPages && at < end; i++, at += PAGE) {
       windows.touch(at);
     }
-    leadTouchedTo = Math.max(leadTouchedTo, at);
-    return pages;
+    return at;
   }
 
   /** How far {@link #touchLead} got (tests). */

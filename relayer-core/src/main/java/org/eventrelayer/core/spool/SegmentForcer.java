@@ -17,7 +17,6 @@ final class SegmentForcer {
   /** With a force per batch, the spool's thread forces ahead of the consumer in steps of this many bytes. */
   static final long FORCE_AHEAD_BYTES = 4L << 20;
 
-  private final long segmentBytes;
   private final SpoolCheckpoint checkpoint;
   /** The segment appended to now. */
   private final Supplier<Segment> current;
@@ -37,9 +36,7 @@ final class SegmentForcer {
    */
   private volatile long forcedBelow;
 
-  SegmentForcer(long segmentBytes, SpoolCheckpoint checkpoint, Supplier<Segment> current,
-      Supplier<List<Segment>> open, Runnable wake) {
-    this.segmentBytes = segmentBytes;
+  SegmentForcer(SpoolCheckpoint checkpoint, Supplier<Segment> current, Supplier<List<Segment>> open, Runnable wake) {
     this.checkpoint = checkpoint;
     this.current = current;
     this.open = open;
@@ -80,17 +77,13 @@ final class SegmentForcer {
   long unforcedBytes() {
     synchronized (lock) {
       Segment c = current.get();
-      return position(c, c.reservedEnd()) - forcedPosition();
+      return c.position(c.reservedEnd()) - forcedPosition();
     }
-  }
-
-  private long position(Segment s, long offset) {
-    return s.number * segmentBytes + offset;
   }
 
   /** Where the forced bytes end, as a {@link #position}; guarded by {@code lock}. */
   private long forcedPosition() {
-    return forcedSegment == null ? 0 : position(forcedSegment, forcedTo);
+    return forcedSegment == null ? 0 : forcedSegment.position(forcedTo);
   }
 
   /**
@@ -105,7 +98,7 @@ final class SegmentForcer {
       Segment c = current.get();
       // Only what appenders are done with (their windows released): a page still mapped writable would cost every
       // appender's core an interrupt when written back (see WriteWindows).
-      if (position(c, c.forceableTo()) - forcedPosition() < FORCE_AHEAD_BYTES) {
+      if (c.position(c.forceableTo()) - forcedPosition() < FORCE_AHEAD_BYTES) {
         return false; // little to force: the consumer's own force takes the rest
       }
       Segment s = forcedSegment;

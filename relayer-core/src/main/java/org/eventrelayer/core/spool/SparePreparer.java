@@ -9,7 +9,8 @@ import org.eventrelayer.core.RateLimitedLogger;
  * Keeps spare segments ready ahead of the appenders, one short step at a time: creates a segment (its bytes
  * reserved against {@code maxBytes}), fills it with zeros by {@code pwrite}, offers it to the spool, and once enough
  * are ready touches the pages of the segments ahead so that no appender takes their page faults. The spool's
- * thread only; at open, the opening thread before that one starts. See docs/spool.md, "How it works", step 2.
+ * thread only (at open, the opening thread before that one starts; at close, the closing one once it has
+ * stopped), except {@link #preparing()} and {@link #behind()}. See docs/spool.md, "How it works", step 2.
  */
 final class SparePreparer {
 
@@ -57,9 +58,12 @@ final class SparePreparer {
     this.target = (int) Math.max(3, Math.min(64, SPARE_BYTES / settings.segmentBytes()));
   }
 
-  /** How many spares it keeps ready. */
-  int target() {
-    return target;
+  /**
+   * Whether more than one spare is missing: then the spool's thread prepares and does nothing it can leave (a
+   * missing spare is a refusal). Any thread.
+   */
+  boolean behind() {
+    return spares.count() < target - 1;
   }
 
   /** Whether a segment is being created or filled: its bytes count as used, and a spare will follow. Any thread. */

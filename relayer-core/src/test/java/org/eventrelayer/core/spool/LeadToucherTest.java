@@ -21,7 +21,7 @@ class LeadToucherTest {
 
   @Test
   void theLeadIsWhatTheAppendersWriteInThirtyMillisecondsWithinItsBounds() {
-    LeadToucher lead = new LeadToucher(16 << 20, () -> null, () -> null);
+    LeadToucher lead = new LeadToucher(() -> null, () -> null);
     assertThat(lead.updateLead(0, 0)).as("first look: nothing to compare with").isFalse();
     assertThat(lead.leadBytes()).isEqualTo(LeadToucher.MIN_LEAD_BYTES);
 
@@ -52,14 +52,14 @@ class LeadToucherTest {
     int at = (int) current.state.getAndAdd((1L << 32) + size);
     current.write(at, RecordFormat.TYPE_DATA, 0, payload, 0, payload.length, scratch);
 
-    LeadToucher lead = new LeadToucher(segmentBytes, () -> current, () -> next);
+    LeadToucher lead = new LeadToucher(() -> current, () -> next);
     assertThat(lead.touch(0, false)).isFalse();
     long reserved = current.reservedEnd();
     assertThat(current.leadTouchedTo()).as("the minimum lead, in whole pages")
         .isEqualTo(pageUp(reserved + LeadToucher.MIN_LEAD_BYTES));
 
     int leadBytes = 3 << 19;
-    lead.updateLead(current.number * segmentBytes + reserved + leadBytes, 30 * MS); // 1.5 MiB in 30 ms
+    lead.updateLead(current.position(reserved) + leadBytes, 30 * MS); // 1.5 MiB in 30 ms
     assertThat(lead.leadBytes()).isEqualTo(leadBytes);
     assertThat(lead.touch(30 * MS + 1000, true)).as("the appenders moved (as far as it knows)").isTrue();
     assertThat(current.leadTouchedTo()).as("short of spares: it only looks")
