@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 import org.eventrelayer.EventRelayer;
 import org.eventrelayer.EventRelayerGroup;
 import org.eventrelayer.RelayResult;
@@ -276,10 +275,31 @@ public final class SpoolThroughputHarness {
     }
   }
 
+  /**
+   * The bytes of the regular files under {@code dir}. The spool's thread creates segments as {@code .tmp} files and
+   * renames them while this walks: a file gone between listing and reading is skipped, not a failed run.
+   */
   private static long directoryBytes(Path dir) throws java.io.IOException {
-    try (Stream<Path> files = Files.walk(dir)) {
-      return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-    }
+    long[] total = {0};
+    Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+      @Override
+      public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+        if (attrs.isRegularFile()) {
+          total[0] += attrs.size();
+        }
+        return java.nio.file.FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public java.nio.file.FileVisitResult visitFileFailed(Path file, java.io.IOException e)
+          throws java.io.IOException {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+          return java.nio.file.FileVisitResult.CONTINUE;
+        }
+        throw e;
+      }
+    });
+    return total[0];
   }
 
 }

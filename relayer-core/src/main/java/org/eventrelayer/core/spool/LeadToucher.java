@@ -46,6 +46,8 @@ final class LeadToucher {
   private long lastPosition = -1;
   private long lastNanos;
   private int leadBytes = MIN_LEAD_BYTES;
+  /** Whether the last {@link #touch} stopped at {@link #STEP_PAGES} short of the lead. */
+  private boolean unfinished;
 
   LeadToucher(Supplier<Segment> current, Supplier<Segment> nextSpare) {
     this.current = current;
@@ -65,6 +67,7 @@ final class LeadToucher {
     Segment c = current.get();
     long reserved = c.reservedEnd();
     boolean moved = updateLead(c.position(reserved), nowNanos);
+    unfinished = false;
     if (behind) {
       return moved;
     }
@@ -74,10 +77,21 @@ final class LeadToucher {
     if (to > capacity && touched < STEP_PAGES) {
       Segment next = nextSpare.get();
       if (next != null) {
-        next.touchLead((int) (to - capacity), STEP_PAGES - touched);
+        touched += next.touchLead((int) (to - capacity), STEP_PAGES - touched);
       }
     }
+    unfinished = touched >= STEP_PAGES;
     return moved;
+  }
+
+  /**
+   * Whether the last {@link #touch} stopped at its {@link #STEP_PAGES} short of the lead: then the spool's thread
+   * turns its loop again at once instead of waiting {@link #WAKE_NANOS}. Without this, a flood's lead was touched
+   * at most 256 pages per 10 ms (25,600 pages a second) while one caller flat out wrote some 50,000, and the
+   * callers wrote the rest of the pages cold.
+   */
+  boolean unfinished() {
+    return unfinished;
   }
 
   /**

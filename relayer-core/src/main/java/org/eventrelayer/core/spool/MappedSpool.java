@@ -460,6 +460,7 @@ public final class MappedSpool implements AutoCloseable {
         } else if (intervalNanos == 0 && !more) {
           more = forcer.forceAheadStep(); // only once the spares are ready: callers never wait for a force
         }
+        more |= lead.unfinished();
       } catch (IOException | RuntimeException e) {
         rateLimited.error("spool-prepare", "eventrelayer spool {}: {}", dir, e.toString());
       } catch (InternalError e) { // a fault in a mapping: the file system could not allocate a page (disk full)

@@ -213,12 +213,12 @@ final class Segment {
     // would pull it to this thread's core and back for every record.
     int stop = sealedAt >= 0 ? end : (int) Math.max(0, reservedEnd() - RELEASE_LAG) & -WriteWindows.WINDOW_BYTES;
     while (at < stop && at + RecordFormat.HEADER <= end) {
-      long word = RecordFormat.publishedWord(map, at);
+      long word = windows.publishedWord(at);
       int length = (int) word;
       if (word == 0 || length < RecordFormat.HEADER || length > end - at) {
         break; // not published yet (or, if ever damaged, left mapped: the collector unmaps it)
       }
-      if (map.getInt(at + 12) == RecordFormat.TYPE_END) {
+      if (windows.getInt(at + 12) == RecordFormat.TYPE_END) {
         at = end; // nothing is written after it
         break;
       }

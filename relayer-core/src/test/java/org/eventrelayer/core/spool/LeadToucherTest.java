@@ -10,8 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The spool's thread touches the pages just ahead of the appenders again ({@link LeadToucher}): how far ahead it
- * goes at a given rate, that it reaches into the next segment, that it stands back while short of spares, and that
- * a touch never changes a byte an appender wrote.
+ * goes at a given rate, that it reaches into the next segment, that it stands back while short of spares, that it
+ * says when a step stopped short of the lead, and that a touch never changes a byte an appender wrote.
  */
 class LeadToucherTest {
 
@@ -64,6 +64,7 @@ class LeadToucherTest {
     assertThat(lead.touch(30 * MS + 1000, true)).as("the appenders moved (as far as it knows)").isTrue();
     assertThat(current.leadTouchedTo()).as("short of spares: it only looks")
         .isEqualTo(pageUp(reserved + LeadToucher.MIN_LEAD_BYTES));
+    assertThat(lead.unfinished()).as("standing back is not unfinished work").isFalse();
     assertThat(next.leadTouchedTo()).isZero();
 
     int before = current.leadTouchedTo();
@@ -71,9 +72,12 @@ class LeadToucherTest {
     int touched = (current.leadTouchedTo() - before) / Segment.PAGE
         + Math.max(0, next.leadTouchedTo() / Segment.PAGE - 1); // the next segment's start at its second page
     assertThat(touched).as("pages touched in one step").isEqualTo(LeadToucher.STEP_PAGES);
+    assertThat(lead.unfinished()).as("stopped at the step, short of the lead: the loop turns again at once")
+        .isTrue();
     for (int step = 1; step <= 3; step++) {
       lead.touch(30 * MS + 2000 + step, false);
     }
+    assertThat(lead.unfinished()).as("the lead reached").isFalse();
     assertThat(current.leadTouchedTo()).isEqualTo(segmentBytes);
     assertThat(next.leadTouchedTo()).as("the lead past the end goes on in the next segment")
         .isEqualTo(pageUp(reserved + leadBytes - segmentBytes));
