@@ -18,9 +18,11 @@ import java.util.function.Supplier;
  *
  * <p>How far ahead: as far as the appenders write in {@link #LEAD_NANOS} at the rate they wrote since the last
  * look, between {@link #MIN_LEAD_BYTES} and {@link #MAX_LEAD_BYTES}; the spool's thread looks at least every
- * {@link #WAKE_NANOS} while they write. It touches only while at most one spare segment is missing: a spool's
- * thread short of CPU must prepare spares first (touching whenever half of them were ready made 8 paced callers on
- * two cores be refused 87,000 to 795,000 calls in 4 s; with this rule, none).
+ * {@link #WAKE_NANOS} while they write. It touches only while at least half the spare segments are ready
+ * ({@link SparePreparer#behind}): a spool's thread short of CPU must prepare spares first. (Measured before the
+ * spool's thread stopped mapping every page twice and before {@link #STEP_PAGES}, the same rule made 8 paced
+ * callers on two cores be refused 87,000 to 795,000 calls in 4 s, and "all spares but one" none; since then, 8
+ * callers paced at 100,000 calls/s each were refused under neither.)
  */
 final class LeadToucher {
 
