@@ -1,7 +1,12 @@
 package org.eventrelayer.benchmarks;
 
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -279,22 +284,21 @@ public final class SpoolThroughputHarness {
    * The bytes of the regular files under {@code dir}. The spool's thread creates segments as {@code .tmp} files and
    * renames them while this walks: a file gone between listing and reading is skipped, not a failed run.
    */
-  private static long directoryBytes(Path dir) throws java.io.IOException {
+  private static long directoryBytes(Path dir) throws IOException {
     long[] total = {0};
-    Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
       @Override
-      public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
         if (attrs.isRegularFile()) {
           total[0] += attrs.size();
         }
-        return java.nio.file.FileVisitResult.CONTINUE;
+        return FileVisitResult.CONTINUE;
       }
 
       @Override
-      public java.nio.file.FileVisitResult visitFileFailed(Path file, java.io.IOException e)
-          throws java.io.IOException {
-        if (e instanceof java.nio.file.NoSuchFileException) {
-          return java.nio.file.FileVisitResult.CONTINUE;
+      public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+        if (e instanceof NoSuchFileException) {
+          return FileVisitResult.CONTINUE;
         }
         throw e;
       }

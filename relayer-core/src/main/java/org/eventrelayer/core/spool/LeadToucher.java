@@ -20,7 +20,7 @@ import java.util.function.Supplier;
  * look, between {@link #MIN_LEAD_BYTES} and {@link #MAX_LEAD_BYTES}; the spool's thread looks at least every
  * {@link #WAKE_NANOS} while they write. It touches only while at least half the spare segments are ready
  * ({@link SparePreparer#behind}): a spool's thread short of CPU must prepare spares first. (Measured before the
- * spool's thread stopped mapping every page twice and before {@link #STEP_PAGES}, the same rule made 8 paced
+ * spool's thread stopped mapping every page twice and before its step was capped, the same rule made 8 paced
  * callers on two cores be refused 87,000 to 795,000 calls in 4 s, and "all spares but one" none; since then, 8
  * callers paced at 100,000 calls/s each were refused under neither.)
  */
@@ -34,11 +34,6 @@ final class LeadToucher {
   static final int MIN_LEAD_BYTES = 2 * Segment.PAGE;
   /** The most it is: a flood's 30 ms. */
   static final int MAX_LEAD_BYTES = 8 << 20;
-  /**
-   * Pages touched per call at most: one short step of the spool's thread, which must get back to preparing spares
-   * (the loop turns about every millisecond during a flood, and 256 pages are a millisecond of 8 callers flat out).
-   */
-  static final int STEP_PAGES = 256;
 
   /** The segment appended to now. */
   private final Supplier<Segment> current;
@@ -48,8 +43,6 @@ final class LeadToucher {
   private long lastPosition = -1;
   private long lastNanos;
   private int leadBytes = MIN_LEAD_BYTES;
-  /** Whether the last {@link #touch} stopped at {@link #STEP_PAGES} short of the lead. */
-  private boolean unfinished;
 
   LeadToucher(Supplier<Segment> current, Supplier<Segment> nextSpare) {
     this.current = current;
@@ -58,42 +51,33 @@ final class LeadToucher {
 
   /**
    * Touches the pages from where the appenders are to the lead ahead of them, into the next spare when the lead
-   * passes the segment's end; at most {@link #STEP_PAGES} of them (the next call goes on).
+   * passes the segment's end; at most {@link Segment#TOUCH_STEP_PAGES} of them (the next call goes on).
    *
    * @param nowNanos {@link System#nanoTime()}
    * @param behind whether the spool's thread is behind in preparing the segments ahead: then it only looks (a
    *     flood's appenders reach pages that were touched recently anyway, and a spare not ready is a refusal)
-   * @return whether the appenders wrote since the last call (then call again within {@link #WAKE_NANOS})
+   * @return the most the spool's thread may wait before the next call: 0 if this one stopped at its step short of
+   *     the lead (a flood's lead took 256 pages per 10 ms, 25,600 a second, while one caller flat out wrote some
+   *     50,000); {@link #WAKE_NANOS} if the appenders wrote since the last call; else {@link Long#MAX_VALUE}
    */
-  boolean touch(long nowNanos, boolean behind) {
+  long touch(long nowNanos, boolean behind) {
     Segment c = current.get();
     long reserved = c.reservedEnd();
-    boolean moved = updateLead(c.position(reserved), nowNanos);
-    unfinished = false;
+    long lookAgain = updateLead(c.position(reserved), nowNanos) ? WAKE_NANOS : Long.MAX_VALUE;
     if (behind) {
-      return moved;
+      return lookAgain;
     }
     long to = reserved + leadBytes;
     int capacity = c.map.capacity();
-    int touched = c.touchLead((int) Math.min(to, capacity), STEP_PAGES);
-    if (to > capacity && touched < STEP_PAGES) {
+    int step = Segment.TOUCH_STEP_PAGES;
+    int touched = c.touchLead((int) Math.min(to, capacity), step);
+    if (to > capacity && touched < step) {
       Segment next = nextSpare.get();
       if (next != null) {
-        touched += next.touchLead((int) (to - capacity), STEP_PAGES - touched);
+        touched += next.touchLead((int) (to - capacity), step - touched);
       }
     }
-    unfinished = touched >= STEP_PAGES;
-    return moved;
-  }
-
-  /**
-   * Whether the last {@link #touch} stopped at its {@link #STEP_PAGES} short of the lead: then the spool's thread
-   * turns its loop again at once instead of waiting {@link #WAKE_NANOS}. Without this, a flood's lead was touched
-   * at most 256 pages per 10 ms (25,600 pages a second) while one caller flat out wrote some 50,000, and the
-   * callers wrote the rest of the pages cold.
-   */
-  boolean unfinished() {
-    return unfinished;
+    return touched >= step ? 0 : lookAgain;
   }
 
   /**

@@ -446,13 +446,13 @@ public final class MappedSpool implements AutoCloseable {
     long nextForce = System.nanoTime() + intervalNanos;
     while (!closed) {
       boolean more = false;
-      boolean appending = false;
+      long lookAgain = Long.MAX_VALUE; // the most the lead touch may wait (see LeadToucher)
       try {
         forcer.forceIfWanted();
         releaseWritten();
         // Before a step of preparing (it may take milliseconds), unless behind with the spares: a missing spare is
         // a refusal, a cold page a few µs (docs/spool.md, 2026-12-02 afternoon).
-        appending = lead.touch(System.nanoTime(), preparer.behind());
+        lookAgain = lead.touch(System.nanoTime(), preparer.behind());
         more = preparer.step();
         if (intervalNanos > 0 && System.nanoTime() - nextForce >= 0) {
           nextForce = System.nanoTime() + intervalNanos;
@@ -460,7 +460,7 @@ public final class MappedSpool implements AutoCloseable {
         } else if (intervalNanos == 0 && !more) {
           more = forcer.forceAheadStep(); // only once the spares are ready: callers never wait for a force
         }
-        more |= lead.unfinished();
+        more |= lookAgain == 0;
       } catch (IOException | RuntimeException e) {
         rateLimited.error("spool-prepare", "eventrelayer spool {}: {}", dir, e.toString());
       } catch (InternalError e) { // a fault in a mapping: the file system could not allocate a page (disk full)
@@ -469,7 +469,7 @@ public final class MappedSpool implements AutoCloseable {
       }
       if (!more) {
         long park = intervalNanos > 0 ? Math.min(intervalNanos, 200_000_000L) : 200_000_000L;
-        LockSupport.parkNanos(this, appending ? Math.min(park, LeadToucher.WAKE_NANOS) : park); // see LeadToucher
+        LockSupport.parkNanos(this, Math.min(park, lookAgain));
       }
     }
   }

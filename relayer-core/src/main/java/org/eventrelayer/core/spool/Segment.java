@@ -30,6 +30,12 @@ final class Segment {
   static final int PAGE = 4096;
   /** Bytes {@link #fill} writes per call: one step of the spool's thread, short enough to keep its loop turning. */
   static final int FILL_STEP = 1 << 20;
+  /**
+   * Pages {@link #touch} and {@link #touchLead} touch per call at most: one short step of the spool's thread, which
+   * must get back to preparing spares (the loop turns about every millisecond during a flood, and 256 pages are a
+   * millisecond of 8 callers flat out).
+   */
+  static final int TOUCH_STEP_PAGES = 256;
   /** How far behind the appenders {@link #releaseWritten} looks. */
   private static final int RELEASE_LAG = 64 << 10;
 

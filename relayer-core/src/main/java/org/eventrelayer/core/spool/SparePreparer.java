@@ -22,8 +22,6 @@ final class SparePreparer {
    * and far fewer calls (docs/spool.md, "Measurements", 2026-12-02).
    */
   static final long SPARE_BYTES = 128L << 20;
-  /** Pages touched per step. */
-  private static final int TOUCH_STEP_PAGES = 256;
 
   /** The spool's side: its spares, and the segments appenders reach next. */
   interface Spares {
@@ -147,7 +145,7 @@ final class SparePreparer {
   /** Allocates a batch of pages of the segments ahead (and of the current one); true if some are left. */
   private boolean touchAhead() {
     for (Segment s : spares.ahead()) {
-      if (s.touch(TOUCH_STEP_PAGES)) {
+      if (s.touch(Segment.TOUCH_STEP_PAGES)) {
         return true;
       }
     }

@@ -53,7 +53,7 @@ class LeadToucherTest {
     current.write(at, RecordFormat.TYPE_DATA, 0, payload, 0, payload.length, scratch);
 
     LeadToucher lead = new LeadToucher(() -> current, () -> next);
-    assertThat(lead.touch(0, false)).isFalse();
+    assertThat(lead.touch(0, false)).as("no append seen yet: no hurry").isEqualTo(Long.MAX_VALUE);
     long reserved = current.reservedEnd();
     assertThat(current.leadTouchedTo()).as("the minimum lead, in whole pages")
         .isEqualTo(pageUp(reserved + LeadToucher.MIN_LEAD_BYTES));
@@ -61,23 +61,23 @@ class LeadToucherTest {
     int leadBytes = 3 << 19;
     lead.updateLead(current.position(reserved) + leadBytes, 30 * MS); // 1.5 MiB in 30 ms
     assertThat(lead.leadBytes()).isEqualTo(leadBytes);
-    assertThat(lead.touch(30 * MS + 1000, true)).as("the appenders moved (as far as it knows)").isTrue();
+    long lookAgain = lead.touch(30 * MS + 1000, true);
+    assertThat(lookAgain).as("the appenders moved (as far as it knows)").isNotEqualTo(Long.MAX_VALUE);
     assertThat(current.leadTouchedTo()).as("short of spares: it only looks")
         .isEqualTo(pageUp(reserved + LeadToucher.MIN_LEAD_BYTES));
-    assertThat(lead.unfinished()).as("standing back is not unfinished work").isFalse();
+    assertThat(lookAgain).as("standing back is not unfinished work").isEqualTo(LeadToucher.WAKE_NANOS);
     assertThat(next.leadTouchedTo()).isZero();
 
     int before = current.leadTouchedTo();
-    lead.touch(30 * MS + 2000, false); // within a millisecond of the last look: the lead stays
+    lookAgain = lead.touch(30 * MS + 2000, false); // within a millisecond of the last look: the lead stays
     int touched = (current.leadTouchedTo() - before) / Segment.PAGE
         + Math.max(0, next.leadTouchedTo() / Segment.PAGE - 1); // the next segment's start at its second page
-    assertThat(touched).as("pages touched in one step").isEqualTo(LeadToucher.STEP_PAGES);
-    assertThat(lead.unfinished()).as("stopped at the step, short of the lead: the loop turns again at once")
-        .isTrue();
+    assertThat(touched).as("pages touched in one step").isEqualTo(Segment.TOUCH_STEP_PAGES);
+    assertThat(lookAgain).as("stopped at the step, short of the lead: the loop turns again at once").isZero();
     for (int step = 1; step <= 3; step++) {
-      lead.touch(30 * MS + 2000 + step, false);
+      lookAgain = lead.touch(30 * MS + 2000 + step, false);
     }
-    assertThat(lead.unfinished()).as("the lead reached").isFalse();
+    assertThat(lookAgain).as("the lead reached").isNotZero();
     assertThat(current.leadTouchedTo()).isEqualTo(segmentBytes);
     assertThat(next.leadTouchedTo()).as("the lead past the end goes on in the next segment")
         .isEqualTo(pageUp(reserved + leadBytes - segmentBytes));
