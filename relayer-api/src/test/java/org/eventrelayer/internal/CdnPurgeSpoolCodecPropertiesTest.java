@@ -22,7 +22,8 @@ import org.eventrelayer.spi.PendingEvent;
  * The compact purge record ({@code cdn-purge/1}) like a storage format: random purges (URLs and request ids with
  * any Unicode, with or without a domain and tags) come back field for field and build the same event every time
  * they are decoded; truncated or bit-flipped records decode to a purge or fail with {@link IllegalArgumentException},
- * never with anything else.
+ * never with anything else. The same for the records of layout version 1, which spools written before version 2
+ * still hold (written here by {@link #encodeVersion1}, the old encoder kept as the format's reference).
  */
 class CdnPurgeSpoolCodecPropertiesTest {
 
@@ -51,6 +52,27 @@ class CdnPurgeSpoolCodecPropertiesTest {
 
   private static CdnPurge decode(byte[] record) {
     return (CdnPurge) CODEC.decode("resource-purge", ByteBuffer.wrap(record));
+  }
+
+  /** A record of layout version 1, as the codec wrote it before version 2, with the given {@code meta.id}. */
+  static byte[] encodeVersion1(CdnPurge p, long msb, long lsb) {
+    ByteBuffer out = ByteBuffer.allocate(1 << 16);
+    out.put((byte) 1).putLong(p.millis).putLong(msb).putLong(lsb);
+    putVersion1String(out, p.url);
+    putVersion1String(out, p.requestId);
+    putVersion1String(out, p.shape.domain);
+    out.putInt(p.shape.tags.size());
+    p.shape.tags.forEach(t -> putVersion1String(out, t));
+    return Arrays.copyOf(out.array(), out.position());
+  }
+
+  private static void putVersion1String(ByteBuffer out, String s) {
+    if (s == null) {
+      out.putInt(-1);
+    } else {
+      byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      out.putInt(b.length).put(b);
+    }
   }
 
   @Property(tries = 400)
@@ -102,5 +124,59 @@ class CdnPurgeSpoolCodecPropertiesTest {
     } catch (IllegalArgumentException expected) {
       assertThat(expected).hasMessageNotContaining("Exception:"); // a reason of its own, not a wrapped crash
     }
+  }
+
+  @Property(tries = 400)
+  void aVersion1RecordAnEarlierRunLeftComesBackFieldForField(@ForAll("purges") CdnPurge p, @ForAll long msb,
+      @ForAll long lsb) {
+    byte[] record = encodeVersion1(p, msb, lsb);
+    CdnPurge back = decode(record);
+    assertThat(back.url).isEqualTo(p.url);
+    assertThat(back.requestId).isEqualTo(p.requestId);
+    assertThat(back.millis).isEqualTo(p.millis);
+    assertThat(back.shape.domain).isEqualTo(p.shape.domain);
+    assertThat(back.shape.tags).isEqualTo(p.shape.tags);
+    assertThat(back.idMsb).isEqualTo(msb);
+    assertThat(back.idLsb).isEqualTo(lsb);
+    assertThat(decode(record).build()).isEqualTo(back.build());
+    assertThat(decode(encode(back)).build()).isNotEqualTo(back.build()); // re-encoded: same purge, a new id
+  }
+
+  @Property(tries = 400)
+  void aDamagedVersion1RecordGivesAPurgeOrAnIllegalArgument(@ForAll("purges") CdnPurge p, @ForAll @IntRange(min = 0,
+      max = 1 << 20) int bit) {
+    byte[] record = encodeVersion1(p, 1L, 2L);
+    byte[] truncated = Arrays.copyOf(record, bit % record.length);
+    assertThatThrownBy(() -> decode(truncated)).isInstanceOf(IllegalArgumentException.class);
+    int i = bit % (record.length * 8);
+    record[i / 8] ^= (byte) (1 << (i % 8));
+    try {
+      assertThat(decode(record).url).isNotNull();
+    } catch (IllegalArgumentException expected) {
+      assertThat(expected).hasMessageNotContaining("Exception:");
+    }
+  }
+
+  @Property(tries = 1000)
+  void aVarintComesBackAndAnOverlongOneIsRefused(@ForAll long v, @ForAll @IntRange(min = 0) int n) {
+    ByteBuffer b = ByteBuffer.allocate(16);
+    CdnPurgeSpoolCodec.putVarLong(b, v);
+    CdnPurgeSpoolCodec.putVarInt(b, n);
+    b.flip();
+    assertThat(CdnPurgeSpoolCodec.getVarLong(b)).isEqualTo(v);
+    assertThat(CdnPurgeSpoolCodec.getVarInt(b)).isEqualTo(n);
+    assertThat(b.hasRemaining()).isFalse();
+    ByteBuffer overlong = ByteBuffer.wrap(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80,
+        (byte) 0x80, 0});
+    assertThatThrownBy(() -> CdnPurgeSpoolCodec.getVarInt(overlong)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @org.junit.jupiter.api.Test
+  void aTypicalPurgeTakes67BytesWhereVersion1Took89() {
+    CdnPurge p = new CdnPurge(new CdnPurge.Shape("resource-purge", null, List.of()), new DeliveryTracker(),
+        "https://en.example.org/wiki/Benchmark_page_12345", 1_764_633_600_000L, null);
+    assertThat(encode(p)).hasSize(67);
+    assertThat(encodeVersion1(p, 1L, 2L)).hasSize(89);
+    assertThat(decode(encode(p)).url).isEqualTo(p.url);
   }
 }

@@ -10,8 +10,10 @@ import java.nio.charset.StandardCharsets;
  * <pre>
  *   generic (1): byte 1, long accepted, int n + stream, int n + meta.id (-1: none), int n + coalescing key
  *                (-1: none), then the event's compact JSON (signed, if signing is on)
- *   compact (2): byte 2, long accepted, int n + stream, byte n + the codec's kind (ASCII), then the bytes the
+ *   compact (3): byte 3, long accepted, byte n + stream, byte n + the codec's kind (ASCII), then the bytes the
  *                event's {@link org.eventrelayer.spi.SpoolCodec} wrote
+ *   compact (2): the same with int n + stream: what the spool wrote before form 3, and still writes for a stream
+ *                name longer than 255 bytes
  * </pre>
  *
  * <p>The first byte's bit {@code 0x10} says that the caller who appended the record waits on its outcome in this run
@@ -33,6 +35,8 @@ record SpooledEvent(long acceptedMillis, String stream, String id, String coales
 
   static final byte GENERIC = 1;
   static final byte COMPACT = 2;
+  /** Compact with the stream's length in one byte: 3 bytes less, which took a purge's record from 136 to 128. */
+  static final byte COMPACT_SHORT_STREAM = 3;
   static final int AWAITED = 0x10;
   static final int MAX_KIND = 64;
 
@@ -60,12 +64,18 @@ record SpooledEvent(long acceptedMillis, String stream, String id, String coales
 
   /** Bytes {@link #putCompactHeader} writes. */
   static int compactHeaderBytes(byte[] stream, byte[] kind) {
-    return 1 + 8 + 4 + stream.length + 1 + kind.length;
+    return 1 + 8 + (stream.length <= 0xff ? 1 : 4) + stream.length + 1 + kind.length;
   }
 
   /** Writes the head of a compact record; the codec's bytes follow. */
   static void putCompactHeader(ByteBuffer out, long acceptedMillis, byte[] stream, byte[] kind, boolean awaited) {
-    out.put((byte) (COMPACT | (awaited ? AWAITED : 0))).putLong(acceptedMillis).putInt(stream.length).put(stream).put((byte) kind.length).put(kind);
+    int flag = awaited ? AWAITED : 0;
+    if (stream.length <= 0xff) {
+      out.put((byte) (COMPACT_SHORT_STREAM | flag)).putLong(acceptedMillis).put((byte) stream.length);
+    } else {
+      out.put((byte) (COMPACT | flag)).putLong(acceptedMillis).putInt(stream.length);
+    }
+    out.put(stream).put((byte) kind.length).put(kind);
   }
 
   /**
@@ -82,13 +92,13 @@ record SpooledEvent(long acceptedMillis, String stream, String id, String coales
         b.get();
       }
       long accepted = b.getLong();
-      int streamLength = b.getInt();
+      int streamLength = form == COMPACT_SHORT_STREAM ? b.get() & 0xff : b.getInt();
       if (streamLength < 0 || streamLength > b.remaining()) {
         throw new IllegalArgumentException("stream length " + streamLength);
       }
       String stream = names.get(payload, b.position(), streamLength, StandardCharsets.UTF_8);
       b.position(b.position() + streamLength);
-      if (form == COMPACT) {
+      if (form == COMPACT || form == COMPACT_SHORT_STREAM) {
         int n = b.get() & 0xff;
         if (n == 0 || n > MAX_KIND || n > b.remaining()) {
           throw new IllegalArgumentException("kind length " + n);
