@@ -10,11 +10,12 @@ import org.eventrelayer.spi.PendingEvent;
 import org.eventrelayer.spi.SpoolCodec;
 
 /**
- * The compact spool record of a purge (kind {@code cdn-purge/1}), public only to be found by
+ * The compact spool record of a purge, public only to be found by
  * {@link java.util.ServiceLoader}. The caller's thread writes the URL, the timestamp, the request id and a
  * {@code meta.id} drawn from its own fast generator ({@link RandomUuids#fast()}), plus the relayer's domain and
  * tags; the worker builds the {@code resource_change} event from exactly that, so a replay sends the same bytes.
- * The first byte is the layout's version; this codec writes version 2 and reads both:
+ * The first byte is the layout's version; this codec writes version 2 and reads both, under the one kind
+ * {@code cdn-purge/1} (see {@link SpoolCodec#kind()}):
  *
  * <pre>
  *   version 2: byte 2, byte flags (0x01: the URL's "https://" is left out; 0x02: a request id follows),
@@ -146,9 +147,14 @@ public final class CdnPurgeSpoolCodec extends SpoolCodec {
     return millis;
   }
 
+  /** {@code url} if the relayer would have accepted it (so the worker can build the event); else refused. */
   private static String usableUrl(String url) {
     if (url == null || url.isEmpty() || url.length() > UrlCheck.MAX_LENGTH) {
       throw new IllegalArgumentException("no usable url");
+    }
+    String problem = UrlCheck.problem(url);
+    if (problem != null) {
+      throw new IllegalArgumentException("url: " + problem);
     }
     return url;
   }
@@ -241,6 +247,9 @@ public final class CdnPurgeSpoolCodec extends SpoolCodec {
     long v = 0;
     for (int i = 0; i < maxBytes; i++) {
       int b = in.get();
+      if (i == MAX_VARLONG_BYTES - 1 && (b & 0x7f) > 1) { // the 10th byte holds bit 63 only
+        throw new IllegalArgumentException("varint past 64 bits");
+      }
       v |= (long) (b & 0x7f) << (7 * i);
       if ((b & 0x80) == 0) {
         return v;
@@ -253,14 +262,9 @@ public final class CdnPurgeSpoolCodec extends SpoolCodec {
     if (n > in.remaining()) {
       throw new IllegalArgumentException("string length " + n);
     }
-    if (!in.hasArray()) {
-      byte[] b = new byte[n];
-      in.get(b);
-      return new String(b, StandardCharsets.UTF_8);
-    }
-    String s = new String(in.array(), in.arrayOffset() + in.position(), n, StandardCharsets.UTF_8);
-    in.position(in.position() + n);
-    return s;
+    byte[] b = new byte[n]; // any buffer: heap, direct, read-only or a slice
+    in.get(b);
+    return new String(b, StandardCharsets.UTF_8);
   }
 
   private static String getString(ByteBuffer in) {

@@ -30,7 +30,10 @@ public abstract class SpoolCodec {
 
   /**
    * The name of this format, stored in every record it encodes: 1 to 64 ASCII characters, e.g.
-   * {@code cdn-purge/1}. A format that changes incompatibly takes a new name (keep decoding the old one).
+   * {@code cdn-purge/1}. A format that changes incompatibly takes a new name (keep decoding the old one), unless
+   * its bytes carry their own layout version that every earlier decoder refuses with a reason (as
+   * {@code cdn-purge/1}'s first byte does). Either way a build older than the change drops, with that reason, the
+   * records the newer one wrote: a rollback across it loses what its spool held.
    */
   public abstract String kind();
 

@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The payload of one event's record in the mapped spool, written on the caller's thread and read back by the worker
- * (or by the next start). Two forms, told apart by the first byte:
+ * (or by the next start). Its forms, told apart by the first byte:
  *
  * <pre>
  *   generic (1): byte 1, long accepted, int n + stream, int n + meta.id (-1: none), int n + coalescing key
@@ -64,13 +64,18 @@ record SpooledEvent(long acceptedMillis, String stream, String id, String coales
 
   /** Bytes {@link #putCompactHeader} writes. */
   static int compactHeaderBytes(byte[] stream, byte[] kind) {
-    return 1 + 8 + (stream.length <= 0xff ? 1 : 4) + stream.length + 1 + kind.length;
+    return 1 + 8 + (shortStream(stream) ? 1 : 4) + stream.length + 1 + kind.length;
+  }
+
+  /** Whether the stream's length fits form 3's one byte. */
+  private static boolean shortStream(byte[] stream) {
+    return stream.length <= 0xff;
   }
 
   /** Writes the head of a compact record; the codec's bytes follow. */
   static void putCompactHeader(ByteBuffer out, long acceptedMillis, byte[] stream, byte[] kind, boolean awaited) {
     int flag = awaited ? AWAITED : 0;
-    if (stream.length <= 0xff) {
+    if (shortStream(stream)) {
       out.put((byte) (COMPACT_SHORT_STREAM | flag)).putLong(acceptedMillis).put((byte) stream.length);
     } else {
       out.put((byte) (COMPACT | flag)).putLong(acceptedMillis).putInt(stream.length);
