@@ -198,24 +198,15 @@ public final class CdnPurgeSpoolCodec extends SpoolCodec {
   }
 
   /**
-   * Writes {@code s} from {@code from} as a varint length and UTF-8; ASCII without a copy (its length is its
-   * number of chars).
+   * Writes {@code s} from char {@code from} as a varint length and UTF-8; the chars before {@code from} must be
+   * ASCII (one byte each). One {@code getBytes}: for a Latin-1 string without a byte over 0x7F, the JDK's encoder is
+   * a vectorized check and an array copy, where a loop of {@code put(byte)} per char took a sixth of {@code notify}'s
+   * time in spool mode (docs/spool.md, "Measurements", 2026-12-03).
    */
   static void putVarString(ByteBuffer out, String s, int from) {
-    int at = out.position();
-    int n = s.length() - from;
-    putVarInt(out, n);
-    for (int i = from; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c >= 0x80) { // not ASCII: start over with the encoder
-        byte[] utf8 = s.substring(from).getBytes(StandardCharsets.UTF_8);
-        out.position(at);
-        putVarInt(out, utf8.length);
-        out.put(utf8);
-        return;
-      }
-      out.put((byte) c);
-    }
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+    putVarInt(out, utf8.length - from);
+    out.put(utf8, from, utf8.length - from);
   }
 
   static void putVarInt(ByteBuffer out, int v) {

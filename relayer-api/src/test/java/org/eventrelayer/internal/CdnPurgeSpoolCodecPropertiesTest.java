@@ -193,6 +193,21 @@ class CdnPurgeSpoolCodecPropertiesTest {
         .isInstanceOf(IllegalArgumentException.class);
   }
 
+  /** The layout version 2 defines for a string: its length in UTF-8 bytes as a varint, then those bytes. */
+  @Property(tries = 1000)
+  void aStringIsItsUtf8LengthThenItsUtf8BytesAfterAnAsciiPrefix(@ForAll String rest,
+      @ForAll @IntRange(min = 0, max = 8) int prefix) {
+    String s = "https://".substring(0, prefix) + rest;
+    ByteBuffer out = ByteBuffer.allocate(16 + s.length() * 3);
+    CdnPurgeSpoolCodec.putVarString(out, s, prefix);
+    byte[] utf8 = rest.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    ByteBuffer expected = ByteBuffer.allocate(16 + utf8.length);
+    CdnPurgeSpoolCodec.putVarInt(expected, utf8.length);
+    expected.put(utf8);
+    assertThat(Arrays.copyOf(out.array(), out.position()))
+        .isEqualTo(Arrays.copyOf(expected.array(), expected.position()));
+  }
+
   @org.junit.jupiter.api.Test
   void aTypicalPurgeTakes67BytesWhereVersion1Took89() {
     CdnPurge p = new CdnPurge(new CdnPurge.Shape("resource-purge", null, List.of()), new DeliveryTracker(),
