@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -200,7 +201,7 @@ class CdnPurgeSpoolCodecPropertiesTest {
     String s = "https://".substring(0, prefix) + rest;
     ByteBuffer out = ByteBuffer.allocate(16 + s.length() * 3);
     CdnPurgeSpoolCodec.putVarString(out, s, prefix);
-    byte[] utf8 = rest.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] utf8 = rest.getBytes(StandardCharsets.UTF_8);
     ByteBuffer expected = ByteBuffer.allocate(16 + utf8.length);
     CdnPurgeSpoolCodec.putVarInt(expected, utf8.length);
     expected.put(utf8);
