@@ -10,7 +10,8 @@ module org.eventrelayer.core {
   requires io.github.resilience4j.retry;
   requires io.github.resilience4j.circuitbreaker;
   requires transitive org.slf4j; // RateLimitedLogger wraps a Logger
-  // sun.misc.Unsafe.invokeCleaner, looked up reflectively: the spool unmaps the windows it has written (WriteWindows).
+  // sun.misc.Unsafe.invokeCleaner, looked up reflectively: the spool unmaps the windows it has written and the
+  // segments it deletes (Unmapper).
   requires jdk.unsupported;
 
   exports org.eventrelayer.core;

@@ -39,6 +39,9 @@ public final class MappedSpool implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(MappedSpool.class);
   private static final long RESERVE_ONE = 1L << 32;
+  private static final byte[] NO_BYTES = new byte[0];
+  /** How long a close waits for appenders that reserved space before it to publish their records. */
+  private static final long CLOSE_PUBLISH_WAIT_NANOS = 1_000_000_000L;
   private static final ThreadLocal<RecordFormat.Scratch> SCRATCH =
       ThreadLocal.withInitial(RecordFormat.Scratch::new);
 
@@ -242,17 +245,31 @@ public final class MappedSpool implements AutoCloseable {
           }
           return seq;
         }
-        if (at <= s.limit) { // this reservation crossed the end: it closes the segment
-          s.write((int) at, RecordFormat.TYPE_END, s.baseSeq + index, payload, 0, 0, scratch);
-          s.lastSeq = s.baseSeq + index - 1;
-          s.sealedAt = index;
-        } else {
-          awaitSealed(s); // a few instructions of the caller that crossed the end, unless it was descheduled
-        }
+        sealOrAwait(s, state, scratch);
       }
       if (current == s && !roll(s)) {
-        return refuse(noSegment());
+        return refuse(closed ? Refusal.CLOSED : noSegment());
       }
+    }
+  }
+
+  /**
+   * After a reservation that did not fit in {@code s} ({@code state}: the segment's state before it): if it is the
+   * one that crossed the end, closes the segment with the end-of-segment record; else waits until that one has.
+   */
+  private static void sealOrAwait(Segment s, long state, RecordFormat.Scratch scratch) {
+    long at = state & 0xFFFFFFFFL;
+    int index = (int) (state >>> 32);
+    if (at <= s.limit) {
+      try {
+        s.write((int) at, RecordFormat.TYPE_END, s.baseSeq + index, NO_BYTES, 0, 0, scratch);
+      } catch (InternalError | RuntimeException e) { // a page the file system could not allocate (disk full)
+        s.holes = true; // sealed all the same: the appenders waiting for the seal must not wait for ever
+      }
+      s.lastSeq = s.baseSeq + index - 1;
+      s.sealedAt = index;
+    } else {
+      awaitSealed(s); // a few instructions of the caller that crossed the end, unless it was descheduled
     }
   }
 
@@ -429,6 +446,7 @@ public final class MappedSpool implements AutoCloseable {
     Segment c;
     synchronized (this) {
       if (closed) {
+        s.releaseWindows(); // never appended to; this is the spool's thread, the only one that touched it
         store.retire(s);
         return;
       }
@@ -489,6 +507,23 @@ public final class MappedSpool implements AutoCloseable {
     releasing = s;
   }
 
+  /**
+   * At close, once appends are refused: closes the segment appended to with its end record, so that an appender
+   * that passed the closed check can no longer reserve space (it is refused as closed), and waits a moment for those
+   * that reserved before to publish. Then every record of the run is in place for the force, the checkpoint and the
+   * decision to delete the segment, and, once the spool's thread has stopped, the windows written are unmapped,
+   * those of the sealed segment up to its end record: nothing writes there any more.
+   */
+  private void sealForClose() {
+    Segment c = current; // no roll after closed is set
+    if (c.sealedAt < 0) {
+      sealOrAwait(c, c.state.getAndAdd(RESERVE_ONE + c.map.capacity()), SCRATCH.get());
+    }
+    if (c.awaitPublished(System.nanoTime() + CLOSE_PUBLISH_WAIT_NANOS) && !thread.isAlive()) {
+      releaseWritten(); // the spool's thread's walk, now that it has stopped: up to the end record of the sealed one
+    }
+  }
+
   /** At close: the segment appended to goes too if everything in it is final (a clean close leaves no file). */
   private void retireCurrentIfFinal() throws IOException {
     Segment c = current;
@@ -523,6 +558,7 @@ public final class MappedSpool implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     try {
+      sealForClose();
       force();
       checkpoint();
       retireCurrentIfFinal();
@@ -532,8 +568,12 @@ public final class MappedSpool implements AutoCloseable {
           store.release(seg);
         }
         segments.clear();
+        boolean threadDone = !thread.isAlive(); // else, stuck, it may still touch the spares' windows
         for (Segment seg : spares) {
-          store.retire(seg); // never appended to
+          if (threadDone) {
+            seg.releaseWindows(); // never appended to
+          }
+          store.retire(seg);
         }
         spares.clear();
         if (!thread.isAlive()) { // else the spool's thread, stuck, still writes to the segment it fills

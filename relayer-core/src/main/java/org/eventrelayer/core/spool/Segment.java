@@ -69,6 +69,8 @@ final class Segment {
   private int leadTouchedTo;
   /** Every record below this offset is published, as far as the spool's thread looked; the spool's thread only. */
   private int publishedTo = HEADER;
+  /** Set by {@link #close}, which unmapped {@link #map}; written under {@code this}, which a force holds. */
+  private volatile boolean unmapped;
   /** The highest sequence number of a record in it (recovery) or reserved in it (set when sealed). */
   volatile long lastSeq = -1;
 
@@ -234,6 +236,43 @@ final class Segment {
     windows.releaseBelow(at);
   }
 
+  /**
+   * Waits until every record reserved before the end-of-segment record is published (at close, once the segment is
+   * sealed), walking the records' first words through the read-only mapping.
+   *
+   * @return false if one is still unpublished at {@code deadlineNanos} (an appender descheduled mid-copy), or the
+   *     segment has space a failed append left unpublished
+   */
+  boolean awaitPublished(long deadlineNanos) {
+    int at = HEADER;
+    while (at + RecordFormat.HEADER <= map.capacity()) {
+      long word = RecordFormat.publishedWord(map, at);
+      if (word == 0) {
+        if (holes || System.nanoTime() - deadlineNanos > 0) {
+          return false;
+        }
+        Thread.yield();
+        continue;
+      }
+      int length = (int) word;
+      if (length < RecordFormat.HEADER || RecordFormat.type(map, at) == RecordFormat.TYPE_END) {
+        return length >= RecordFormat.HEADER;
+      }
+      at += RecordFormat.align(length);
+    }
+    return false;
+  }
+
+  /**
+   * Unmaps every write window of a segment never appended to (a spare), once the spool's thread, which touches
+   * spares, no longer can: that thread itself, or the closing one after it stopped.
+   */
+  void releaseWindows() {
+    if (windows != null) {
+      windows.releaseBelow(map.capacity());
+    }
+  }
+
   /** Where appenders write (tests). */
   WriteWindows windows() {
     return windows;
@@ -252,24 +291,47 @@ final class Segment {
     return windows == null || (holes && sealedAt >= 0) ? map.capacity() : windows.releasedTo();
   }
 
-  /** Forces {@code [from, to)} of the segment to the device (through the read-only mapping: msync of the range). */
-  void force(int from, int to) {
-    if (to > from) {
+  /**
+   * Forces {@code [from, to)} of the segment to the device (through the read-only mapping: msync of the range); of a
+   * closed segment, nothing (its records are final, or kept by a file no longer written).
+   */
+  synchronized void force(int from, int to) {
+    if (to > from && !unmapped) {
       map.force(from, to - from);
     }
   }
 
-  /** Closes the file (the mappings stay valid until collected; nothing reads them after this). */
+  /**
+   * Closes the file and unmaps the read-only mapping, so that a deleted segment's blocks and pages are freed now and
+   * not whenever the collector gets to the mapping: left to it, deleted segments piled up on the disk past
+   * {@code maxBytes} (docs/spool.md). The caller guarantees that no view of the segment is read any more (the reader
+   * is past it, or the consumer has stopped); a force in progress finishes first (both hold this segment's monitor).
+   * The write windows are not this method's: the spool's thread releases them once written (at close, the closing
+   * thread once that one has stopped), and a spare's before it is deleted; any left, the collector unmaps.
+   */
   void close() {
     try {
       channel.close(); // releases the lock
     } catch (IOException ignored) {
       // nothing left to do with it
     }
+    synchronized (this) {
+      if (unmapped) {
+        return;
+      }
+      unmapped = true;
+    }
+    Unmapper.unmap(map);
   }
 
-  /** A read-only view for a reader thread: absolute reads only, shared content. */
+  /**
+   * A read-only view for a reader thread: absolute reads only, shared content. Not under this segment's monitor,
+   * so the reader never waits behind a force: that no view is read once the segment is closed is the callers' part.
+   */
   ByteBuffer view() {
+    if (unmapped) {
+      throw new IllegalStateException("segment " + this + " is closed"); // reading it would crash the JVM
+    }
     return map.duplicate().order(RecordFormat.ORDER);
   }
 

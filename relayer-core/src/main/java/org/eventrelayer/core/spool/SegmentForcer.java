@@ -49,9 +49,12 @@ final class SegmentForcer {
       Segment upTo = current.get();
       long state = upTo.state.get();
       int end = (int) Math.min(state & 0xFFFFFFFFL, upTo.map.capacity());
-      // The records below this number lie below end, unless a reservation crossed the segment's end (its number
-      // then goes to the next segment): the watermark stays where it was until the next force.
-      long below = (state & 0xFFFFFFFFL) <= upTo.limit ? upTo.baseSeq + (int) (state >>> 32) : forcedBelow;
+      // The records below this number lie below end: all those reserved, or up to the end record once sealed. A
+      // reservation that crossed the end before the seal is written takes no record here (its number goes to the
+      // next segment): the watermark then stays where it was until the next force.
+      int sealedAt = upTo.sealedAt;
+      long below = sealedAt >= 0 ? upTo.baseSeq + sealedAt
+          : (state & 0xFFFFFFFFL) <= upTo.limit ? upTo.baseSeq + (int) (state >>> 32) : forcedBelow;
       for (Segment s : open.get()) {
         if (!s.appendable() || (forcedSegment != null && s.number < forcedSegment.number)) {
           continue; // recovered (never written), or forced already

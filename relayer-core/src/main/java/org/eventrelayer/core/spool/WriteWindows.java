@@ -1,14 +1,9 @@
 package org.eventrelayer.core.spool;
 
 import java.io.IOException;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The writable mappings of a segment, one per window of up to {@link #WINDOW_BYTES}: appenders write through them,
@@ -36,8 +31,6 @@ final class WriteWindows {
    */
   static final int WINDOW_BYTES = 4 << 20;
   private static final int SHIFT = Integer.numberOfTrailingZeros(WINDOW_BYTES);
-  private static final Logger log = LoggerFactory.getLogger(WriteWindows.class);
-  private static final MethodHandle UNMAP = unmapper();
 
   private final MappedByteBuffer[] windows;
   private final int capacity;
@@ -135,8 +128,9 @@ final class WriteWindows {
 
   /**
    * Unmaps every window that lies wholly below {@code publishedTo}, below which every record is published (no
-   * appender writes there any more). Spool's thread. Where unmapping is not possible, a window is left to the
-   * collector; only the interrupts above come back.
+   * appender writes there any more). Spool's thread, or the closing thread once that one has stopped (at close the
+   * sealed segment's, up to its end record; a spare's, all of them). Where unmapping is not possible, a window is
+   * left to the collector; only the interrupts above come back.
    */
   void releaseBelow(int publishedTo) {
     int w = releasedTo >>> SHIFT;
@@ -147,37 +141,9 @@ final class WriteWindows {
       }
       MappedByteBuffer window = windows[w];
       windows[w] = null; // a bug that wrote here after all fails with an exception, not a crash of the JVM
-      unmap(window);
+      Unmapper.unmap(window);
       w++;
       releasedTo = end;
-    }
-  }
-
-  private static void unmap(MappedByteBuffer window) {
-    if (UNMAP != null) {
-      try {
-        UNMAP.invokeExact((ByteBuffer) window);
-      } catch (Throwable e) {
-        log.debug("eventrelayer spool: cannot unmap a written window; the collector will: {}", e.toString());
-      }
-    }
-  }
-
-  /**
-   * {@code sun.misc.Unsafe.invokeCleaner}, the one way before Java 19 to unmap a mapping at a chosen moment (module
-   * {@code jdk.unsupported}); {@code null} where the runtime lacks it, and windows are then unmapped when collected.
-   */
-  private static MethodHandle unmapper() {
-    try {
-      Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
-      java.lang.reflect.Field theUnsafe = unsafeClass.getDeclaredField("theUnsafe");
-      theUnsafe.setAccessible(true);
-      return MethodHandles.lookup()
-          .findVirtual(unsafeClass, "invokeCleaner", MethodType.methodType(void.class, ByteBuffer.class))
-          .bindTo(theUnsafe.get(null));
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      log.debug("eventrelayer spool: windows are unmapped by the collector ({})", e.toString());
-      return null;
     }
   }
 }

@@ -185,6 +185,57 @@ class MappedSpoolTest {
   }
 
   @Test
+  void aCloseDuringAppendsLosesNoAcceptedRecordAndRefusesTheRestAsClosed() throws Exception {
+    // The close seals the segment appended to: an appender past the closed check either reserved before the seal
+    // (its record is waited for, forced and kept) or after it (refused as closed), never into a deleted file.
+    int threads = 4;
+    List<Set<Long>> accepted = new ArrayList<>();
+    List<Set<Long>> refusals = new ArrayList<>();
+    SpoolSettings settings = SpoolSettings.builder().name("test").segmentBytes(1 << 20).maxBytes(64L << 20).build();
+    MappedSpool spool = MappedSpool.open(tmp, settings);
+    List<Thread> all = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      Set<Long> mine = new HashSet<>();
+      Set<Long> refused = new HashSet<>();
+      accepted.add(mine);
+      refusals.add(refused);
+      all.add(new Thread(() -> {
+        while (mine.size() < 400_000) { // 1.6 million records of 32 bytes at most: the spool never fills
+          long seq = spool.append(bytes("r"));
+          if (seq >= 0) {
+            mine.add(seq);
+          } else if (seq == Refusal.UNAVAILABLE.code()) {
+            Thread.yield(); // the test outran the spool's thread preparing segments
+          } else {
+            refused.add(seq);
+            return;
+          }
+        }
+      }));
+    }
+    all.forEach(Thread::start);
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1)).until(() -> spool.nextSeq() > 20_000);
+    spool.close();
+    for (Thread t : all) {
+      t.join();
+    }
+    Set<Long> allAccepted = new HashSet<>();
+    accepted.forEach(allAccepted::addAll);
+    List<Long> refused = refusals.stream().flatMap(Set::stream).toList();
+    assertThat(refused).as("the close came while they appended").isNotEmpty().containsOnly(Refusal.CLOSED.code());
+    assertThat(allAccepted).hasSizeGreaterThan(20_000);
+    try (MappedSpool reopened = MappedSpool.open(tmp, settings)) {
+      assertThat(reopened.recovery().clean()).isTrue();
+      Set<Long> replayed = new HashSet<>();
+      drain(reopened).forEach(r -> replayed.add(r.seq()));
+      Set<Long> lost = new HashSet<>(allAccepted);
+      lost.removeAll(replayed);
+      assertThat(lost).as("accepted, and not replayed").isEmpty();
+      assertThat(replayed).as("replayed: the accepted ones only").hasSameSizeAs(allAccepted);
+    }
+  }
+
+  @Test
   void aFullSpoolRefusesAtOnceCountsItAndTakesRecordsAgainOnceSpaceIsFreed() throws IOException {
     try (MappedSpool spool = MappedSpool.open(tmp, small(4))) {
       byte[] payload = new byte[1000];
@@ -263,7 +314,9 @@ class MappedSpoolTest {
   }
 
   @Test
-  void segmentsAreDeletedOnceFinalSoTheFilesStayBounded() throws IOException {
+  void segmentsAreDeletedAndUnmappedOnceFinalSoTheFilesAndTheDiskStayBounded() throws IOException {
+    // A deleted file keeps its blocks and pages while any mapping of it lives: left to the collector, segments
+    // deleted once final piled up past maxBytes on the disk (672 MiB under a 512 MiB spool after 6 million purges).
     try (MappedSpool spool = MappedSpool.open(tmp, small(6))) {
       byte[] payload = new byte[500];
       for (int i = 0; i < 2000; i++) { // about 16 segments' worth through a spool of 6
@@ -273,15 +326,38 @@ class MappedSpoolTest {
         }
         spool.checkpoint();
         assertThat(spool.usedBytes()).isLessThanOrEqualTo(6L * SEGMENT);
+        // The reader's mapping goes with the file; the writable windows, once the spool's thread sees them written.
+        assertThat(deletedMappings(tmp)).noneMatch(l -> l.contains(" r--s "));
       }
       List<Path> files = segmentFiles(tmp);
       assertThat(files).hasSizeLessThanOrEqualTo(6); // spares included
-      assertThat(SegmentStore.number(files.get(files.size() - 1))).as("segments came and went").isGreaterThan(12);
+      assertThat(SegmentStore.number(files.get(0))).as("segments came and went").isGreaterThan(8);
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(deletedMappings(tmp)).isEmpty());
+      // Then a roll, and the close at once: the segment just sealed is deleted before the spool's thread may have
+      // released its windows, which the close then does.
+      Segment sealed = spool.appendingSegment();
+      while (spool.appendingSegment() == sealed) {
+        appendAccepted(spool, payload);
+      }
+      for (SpooledRecord r : drain(spool)) {
+        spool.markFinal(r.seq());
+      }
     }
+    // A clean close deletes every file, and every mapping goes with them: the spares', and the windows of the
+    // segment appended to last once the close has sealed it (no appender can write there any more).
+    assertThat(segmentFiles(tmp)).isEmpty();
+    assertThat(deletedMappings(tmp)).isEmpty();
     try (MappedSpool spool = MappedSpool.open(tmp, small(6))) {
       assertThat(spool.recovery().replayable()).isZero();
       assertThat(spool.recovery().clean()).isTrue();
     }
+  }
+
+  /** The lines of /proc/self/maps that map a deleted file of {@code dir}. */
+  static List<String> deletedMappings(Path dir) throws IOException {
+    String prefix = dir.toRealPath() + "/";
+    return Files.readAllLines(Path.of("/proc/self/maps")).stream()
+        .filter(l -> l.contains(prefix) && l.endsWith("(deleted)")).toList();
   }
 
   @Test
