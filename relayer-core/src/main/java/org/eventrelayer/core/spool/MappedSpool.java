@@ -520,7 +520,12 @@ public final class MappedSpool implements AutoCloseable {
       sealOrAwait(c, c.state.getAndAdd(RESERVE_ONE + c.map.capacity()), SCRATCH.get());
     }
     if (c.awaitPublished(System.nanoTime() + CLOSE_PUBLISH_WAIT_NANOS) && !thread.isAlive()) {
-      releaseWritten(); // the spool's thread's walk, now that it has stopped: up to the end record of the sealed one
+      try {
+        releaseWritten(); // the spool's thread's walk, now that it has stopped: up to the end record of the sealed one
+      } catch (RuntimeException e) { // only mappings are at stake: the close still forces and writes the checkpoint
+        rateLimited.error("spool-unmap", "eventrelayer spool {}: cannot unmap the windows written: {}", dir,
+            e.toString());
+      }
     }
   }
 
@@ -560,6 +565,7 @@ public final class MappedSpool implements AutoCloseable {
     try {
       sealForClose();
       force();
+      settleAbandoned(); // refused appends: never accepted, so not lost records at the next start
       checkpoint();
       retireCurrentIfFinal();
     } finally {

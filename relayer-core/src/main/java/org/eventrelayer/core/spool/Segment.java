@@ -215,6 +215,9 @@ final class Segment {
    * past the end-of-segment record). Spool's thread; cheap when nothing changed (one read of a word).
    */
   void releaseWritten() {
+    if (released()) {
+      return; // every window is unmapped already (a spare's at close, or all of them after a fault)
+    }
     int at = publishedTo;
     int end = map.capacity();
     // While appenders write here, look only at records well behind them: reading the line an appender is writing

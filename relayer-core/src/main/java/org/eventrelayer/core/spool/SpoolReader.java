@@ -46,7 +46,7 @@ public final class SpoolReader {
     while (true) {
       long word = RecordFormat.publishedWord(view, pos);
       if (word == 0) {
-        if (!segment.holes || !skipHole()) {
+        if (!segment.holes || !(skipHole() || skipToNext())) {
           return null; // not published yet
         }
         continue;
@@ -57,9 +57,7 @@ public final class SpoolReader {
         if (next == null) {
           return null; // the spool is full or the next segment not ready; appends resume there
         }
-        segment = next;
-        view = next.view();
-        pos = Segment.HEADER;
+        moveTo(next);
         continue;
       }
       long seq = view.getLong(pos + 16);
@@ -84,6 +82,26 @@ public final class SpoolReader {
       }
     }
     return false;
+  }
+
+  /**
+   * After a failed append, when no intact record follows in the segment: if it is sealed and the next segment is
+   * there, moves to it. The end record itself could not be written (a fault in the mapping); a record still being
+   * copied is left for the next start, as in {@link #skipHole}.
+   */
+  private boolean skipToNext() {
+    Segment next = segment.next;
+    if (segment.sealedAt < 0 || next == null) {
+      return false;
+    }
+    moveTo(next);
+    return true;
+  }
+
+  private void moveTo(Segment next) {
+    segment = next;
+    view = next.view();
+    pos = Segment.HEADER;
   }
 
   private SpooledRecord nextRecovered() {

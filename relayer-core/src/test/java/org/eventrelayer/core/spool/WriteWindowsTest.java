@@ -157,4 +157,28 @@ class WriteWindowsTest {
       assertThat(reopened.nextSeq()).isEqualTo(appended);
     }
   }
+
+  @Test
+  void aSegmentWhoseEndRecordCannotBeWrittenIsSealedAllTheSameAndTheReaderMovesOn() throws IOException {
+    SpoolSettings settings = SpoolSettings.builder().name("test").segmentBytes(4L * WINDOW).maxBytes(64L * WINDOW)
+        .build();
+    byte[] record = new byte[1000];
+    long seq;
+    try (MappedSpool spool = MappedSpool.open(tmp, settings)) {
+      assertThat(MappedSpoolTest.appendAccepted(spool, record)).isZero();
+      // A fault under every later append into this segment, the end record's too: each is refused, and the one
+      // that crosses the end must still seal it, or every appender after it would wait for the seal for ever.
+      Segment first = spool.appendingSegment();
+      first.windows().releaseBelow(4 * WINDOW);
+      while ((seq = spool.append(record)) < 0) {
+        assertThat(seq).isEqualTo(Refusal.UNAVAILABLE.code());
+      }
+      assertThat(spool.appendingSegment()).isNotSameAs(first);
+      assertThat(MappedSpoolTest.drain(spool)).extracting(SpooledRecord::seq).containsExactly(0L, seq);
+    }
+    try (MappedSpool reopened = MappedSpool.open(tmp, settings)) {
+      assertThat(reopened.recovery().lost()).as("refused appends are not lost records").isZero();
+      assertThat(MappedSpoolTest.drain(reopened)).extracting(SpooledRecord::seq).containsExactly(0L, seq);
+    }
+  }
 }
