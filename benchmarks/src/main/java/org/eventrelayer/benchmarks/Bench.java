@@ -177,10 +177,11 @@ public final class Bench {
   }
 
   /**
-   * Waits until no mapping of a file under {@code dir} is left in this process: after a spool is closed, the
-   * collector's cleaner unmaps its segments, and only then does the kernel free their pages (a gigabyte or more after
-   * a second of flood). A harness that measures again right away would measure that work as its next tail. Returns
-   * after 30 s whatever happens, saying so; a no-op where {@code /proc/self/maps} does not exist.
+   * Waits until no mapping of a file under {@code dir} is left in this process, and only then does the kernel free
+   * their pages (a gigabyte or more after a second of flood): a closed spool unmaps its segments itself (since
+   * 2026-12-03; what it leaves, a window still being written at the close, the collector's cleaner unmaps). A harness
+   * that measures again right away would measure that work as its next tail. Returns after 30 s whatever happens,
+   * saying so; a no-op where {@code /proc/self/maps} does not exist.
    */
   public static void awaitUnmapped(Path spoolDir) {
     String dir = spoolDir.toString();
