@@ -509,23 +509,30 @@ public final class MappedSpool implements AutoCloseable {
 
   /**
    * At close, once appends are refused: closes the segment appended to with its end record, so that an appender
-   * that passed the closed check can no longer reserve space (it is refused as closed), and waits a moment for those
-   * that reserved before to publish. Then every record of the run is in place for the force, the checkpoint and the
-   * decision to delete the segment, and, once the spool's thread has stopped, the windows written are unmapped,
-   * those of the sealed segment up to its end record: nothing writes there any more.
+   * that passed the closed check can no longer reserve space (it is refused as closed). Then, if the spool's thread
+   * has stopped, takes over its walk over the published records ({@link #releaseWritten}) for a moment, until those
+   * reserved before the seal are published and every window written is unmapped, the sealed segment's up to its end
+   * record: nothing writes there any more. A record still unpublished after that is kept all the same (it is not
+   * read, so its segment is not deleted); only its window is left to the collector.
    */
-  private void sealForClose() {
+  private void sealForClose(boolean threadStopped) {
     Segment c = current; // no roll after closed is set
     if (c.sealedAt < 0) {
       sealOrAwait(c, c.state.getAndAdd(RESERVE_ONE + c.map.capacity()), SCRATCH.get());
     }
-    if (c.awaitPublished(System.nanoTime() + CLOSE_PUBLISH_WAIT_NANOS) && !thread.isAlive()) {
-      try {
-        releaseWritten(); // the spool's thread's walk, now that it has stopped: up to the end record of the sealed one
-      } catch (RuntimeException e) { // only mappings are at stake: the close still forces and writes the checkpoint
-        rateLimited.error("spool-unmap", "eventrelayer spool {}: cannot unmap the windows written: {}", dir,
-            e.toString());
+    if (!threadStopped) {
+      return; // stuck on the disk: the windows are its to walk, or the collector's
+    }
+    long deadline = System.nanoTime() + CLOSE_PUBLISH_WAIT_NANOS;
+    try {
+      releaseWritten();
+      while (!c.released() && !c.holes && System.nanoTime() - deadline < 0) {
+        Thread.yield(); // an appender that reserved before the seal is still copying its record
+        releaseWritten();
       }
+    } catch (RuntimeException e) { // only mappings are at stake: the close still forces and writes the checkpoint
+      rateLimited.error("spool-unmap", "eventrelayer spool {}: cannot unmap the windows written: {}", dir,
+          e.toString());
     }
   }
 
@@ -562,8 +569,10 @@ public final class MappedSpool implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    // Once stopped, the spool's thread stays stopped: what it alone touches (windows, spares) is this thread's now.
+    boolean threadStopped = !thread.isAlive();
     try {
-      sealForClose();
+      sealForClose(threadStopped);
       force();
       settleAbandoned(); // refused appends: never accepted, so not lost records at the next start
       checkpoint();
@@ -574,15 +583,14 @@ public final class MappedSpool implements AutoCloseable {
           store.release(seg);
         }
         segments.clear();
-        boolean threadDone = !thread.isAlive(); // else, stuck, it may still touch the spares' windows
         for (Segment seg : spares) {
-          if (threadDone) {
+          if (threadStopped) { // else, stuck, it may still touch the spares' windows
             seg.releaseWindows(); // never appended to
           }
           store.retire(seg);
         }
         spares.clear();
-        if (!thread.isAlive()) { // else the spool's thread, stuck, still writes to the segment it fills
+        if (threadStopped) { // else the spool's thread, stuck, still writes to the segment it fills
           preparer.retireFilling();
         }
       }

@@ -240,33 +240,6 @@ final class Segment {
   }
 
   /**
-   * Waits until every record reserved before the end-of-segment record is published (at close, once the segment is
-   * sealed), walking the records' first words through the read-only mapping.
-   *
-   * @return false if one is still unpublished at {@code deadlineNanos} (an appender descheduled mid-copy), or the
-   *     segment has space a failed append left unpublished
-   */
-  boolean awaitPublished(long deadlineNanos) {
-    int at = HEADER;
-    while (at + RecordFormat.HEADER <= map.capacity()) {
-      long word = RecordFormat.publishedWord(map, at);
-      if (word == 0) {
-        if (holes || System.nanoTime() - deadlineNanos > 0) {
-          return false;
-        }
-        Thread.yield();
-        continue;
-      }
-      int length = (int) word;
-      if (length < RecordFormat.HEADER || RecordFormat.type(map, at) == RecordFormat.TYPE_END) {
-        return length >= RecordFormat.HEADER;
-      }
-      at += RecordFormat.align(length);
-    }
-    return false;
-  }
-
-  /**
    * Unmaps every write window of a segment never appended to (a spare), once the spool's thread, which touches
    * spares, no longer can: that thread itself, or the closing one after it stopped.
    */
