@@ -594,7 +594,7 @@ public final class MappedSpool implements AutoCloseable {
           preparer.retireFilling();
         }
       }
-      checkpoint.close();
+      checkpoint.close(threadStopped); // a spool's thread stuck in a force may still touch it
       lock.close();
     }
   }

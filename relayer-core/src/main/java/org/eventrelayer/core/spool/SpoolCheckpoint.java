@@ -25,7 +25,8 @@ import java.util.zip.CRC32C;
  *
  * <p>The file is mapped, so writing it is a memory copy that no thread interrupt can break (an interrupted
  * {@code FileChannel} closes, and would drop the lock its descriptor holds, one of the spool's locks). Written by
- * one thread at a time.
+ * one thread at a time (the consumer's), forced by the spool's thread; {@link #close(boolean)} unmaps it once
+ * neither can reach it.
  */
 final class SpoolCheckpoint implements AutoCloseable {
 
@@ -42,6 +43,8 @@ final class SpoolCheckpoint implements AutoCloseable {
   private long watermark;
   private long next;
   private long[] finals;
+  /** Set by close; the writing thread checks it (writing into an unmapped buffer would crash the process). */
+  private volatile boolean closed;
 
   private SpoolCheckpoint(FileChannel channel, MappedByteBuffer map, long counter, long watermark, long next,
       long[] finals) {
@@ -105,6 +108,9 @@ final class SpoolCheckpoint implements AutoCloseable {
    * {@code newFinals} are {@code [start, end)} pairs, at most {@value #MAX_FINALS} longs.
    */
   void write(long newWatermark, long[] newFinals, long newNext) throws IOException {
+    if (closed) {
+      throw new IOException("the spool's checkpoint is closed");
+    }
     long[] f = newFinals.length > MAX_FINALS ? Arrays.copyOf(newFinals, MAX_FINALS & ~1) : newFinals;
     if (counter > 0 && newWatermark == watermark && newNext == next && Arrays.equals(f, finals)) {
       return;
@@ -123,12 +129,35 @@ final class SpoolCheckpoint implements AutoCloseable {
 
   /** Forces the checkpoint to the device. */
   void force() throws IOException {
+    if (closed) {
+      throw new IOException("the spool's checkpoint is closed");
+    }
     map.force();
   }
 
+  /** Closes the file and unmaps the checkpoint ({@link #close(boolean)}: every thread that used it has stopped). */
   @Override
   public void close() throws IOException {
-    channel.close();
+    close(true);
+  }
+
+  /**
+   * Closes the file, and unmaps the checkpoint if {@code unmap}: only when no thread can still write or force it (a
+   * spool's thread stuck in a force keeps it mapped, and the collector unmaps it). Unmapped at once, a closed spool
+   * that its host still references holds no mapping of its directory.
+   */
+  void close(boolean unmap) throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      channel.close();
+    } finally {
+      if (unmap) {
+        Unmapper.unmap(map);
+      }
+    }
   }
 
   private static int crc(ByteBuffer header, ByteBuffer body) {

@@ -353,6 +353,32 @@ class MappedSpoolTest {
     }
   }
 
+  @Test
+  void aClosedSpoolLeavesNothingOfItsDirectoryMappedThoughRecordsAreLeftAndItIsStillReferenced() throws IOException {
+    // A closed spool that its host still references (a closed group kept in a field) must not keep mappings of its
+    // files alive: the collector cannot free them, and a harness waiting for them waited for ever (the checkpoint's).
+    MappedSpool spool = MappedSpool.open(tmp, small(6));
+    byte[] payload = new byte[500];
+    for (int i = 0; i < 600; i++) { // a few segments, half of them read and final
+      appendAccepted(spool, payload);
+    }
+    List<SpooledRecord> read = drain(spool);
+    for (SpooledRecord r : read.subList(0, read.size() / 2)) {
+      spool.markFinal(r.seq());
+    }
+    spool.checkpoint();
+    spool.close();
+    assertThat(segmentFiles(tmp)).as("records left for the next open").isNotEmpty();
+    assertThat(mappings(tmp)).isEmpty();
+    assertThat(spool.dir()).isEqualTo(tmp); // still referenced here: nothing was left to the collector
+  }
+
+  /** The lines of /proc/self/maps that map a file of {@code dir}, deleted or not. */
+  static List<String> mappings(Path dir) throws IOException {
+    String prefix = dir.toRealPath() + "/";
+    return Files.readAllLines(Path.of("/proc/self/maps")).stream().filter(l -> l.contains(prefix)).toList();
+  }
+
   /** The lines of /proc/self/maps that map a deleted file of {@code dir}. */
   static List<String> deletedMappings(Path dir) throws IOException {
     String prefix = dir.toRealPath() + "/";
