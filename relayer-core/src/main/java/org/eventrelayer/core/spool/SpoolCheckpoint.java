@@ -43,7 +43,10 @@ final class SpoolCheckpoint implements AutoCloseable {
   private long watermark;
   private long next;
   private long[] finals;
-  /** Set by close; the writing thread checks it (writing into an unmapped buffer would crash the process). */
+  /**
+   * Set by close. Write and close hold this object's monitor, so that a write can never copy into a buffer a close
+   * unmapped (that would crash the process); a force into one fails with an error, so force only reads it.
+   */
   private volatile boolean closed;
 
   private SpoolCheckpoint(FileChannel channel, MappedByteBuffer map, long counter, long watermark, long next,
@@ -107,7 +110,7 @@ final class SpoolCheckpoint implements AutoCloseable {
    * Records a new state without forcing it (a process crash keeps it; {@link #force()} for the operating system).
    * {@code newFinals} are {@code [start, end)} pairs, at most {@value #MAX_FINALS} longs.
    */
-  void write(long newWatermark, long[] newFinals, long newNext) throws IOException {
+  synchronized void write(long newWatermark, long[] newFinals, long newNext) throws IOException {
     if (closed) {
       throw new IOException("the spool's checkpoint is closed");
     }
@@ -146,7 +149,7 @@ final class SpoolCheckpoint implements AutoCloseable {
    * spool's thread stuck in a force keeps it mapped, and the collector unmaps it). Unmapped at once, a closed spool
    * that its host still references holds no mapping of its directory.
    */
-  void close(boolean unmap) throws IOException {
+  synchronized void close(boolean unmap) throws IOException {
     if (closed) {
       return;
     }
