@@ -111,9 +111,7 @@ final class SpoolCheckpoint implements AutoCloseable {
    * {@code newFinals} are {@code [start, end)} pairs, at most {@value #MAX_FINALS} longs.
    */
   synchronized void write(long newWatermark, long[] newFinals, long newNext) throws IOException {
-    if (closed) {
-      throw new IOException("the spool's checkpoint is closed");
-    }
+    ensureOpen();
     long[] f = newFinals.length > MAX_FINALS ? Arrays.copyOf(newFinals, MAX_FINALS & ~1) : newFinals;
     if (counter > 0 && newWatermark == watermark && newNext == next && Arrays.equals(f, finals)) {
       return;
@@ -132,9 +130,7 @@ final class SpoolCheckpoint implements AutoCloseable {
 
   /** Forces the checkpoint to the device. */
   void force() throws IOException {
-    if (closed) {
-      throw new IOException("the spool's checkpoint is closed");
-    }
+    ensureOpen();
     map.force();
   }
 
@@ -160,6 +156,12 @@ final class SpoolCheckpoint implements AutoCloseable {
       if (unmap) {
         Unmapper.unmap(map);
       }
+    }
+  }
+
+  private void ensureOpen() throws IOException {
+    if (closed) {
+      throw new IOException("the spool's checkpoint is closed");
     }
   }
 

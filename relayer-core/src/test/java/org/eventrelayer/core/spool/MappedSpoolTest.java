@@ -381,9 +381,7 @@ class MappedSpoolTest {
 
   /** The lines of /proc/self/maps that map a deleted file of {@code dir}. */
   static List<String> deletedMappings(Path dir) throws IOException {
-    String prefix = dir.toRealPath() + "/";
-    return Files.readAllLines(Path.of("/proc/self/maps")).stream()
-        .filter(l -> l.contains(prefix) && l.endsWith("(deleted)")).toList();
+    return mappings(dir).stream().filter(l -> l.endsWith("(deleted)")).toList();
   }
 
   @Test
