@@ -21,12 +21,26 @@ import org.slf4j.LoggerFactory;
  */
 final class BreakerPolicy {
 
-  private static final Logger log = LoggerFactory.getLogger(BreakerPolicy.class);
+  /**
+   * The least time between two lines saying that a probe failed and the breaker opened again: during an outage each
+   * probe fails, as often as {@code breaker.maxWaitInOpenState} allows (a configuration with short waits would
+   * otherwise log several lines a second for as long as the outage lasts).
+   */
+  static final Duration REOPENED_LOG_INTERVAL = Duration.ofSeconds(30);
 
   private final CircuitBreaker breaker;
   private final IntervalFunction backoff;
 
   BreakerPolicy(String name, EngineSettings s, String waitPlace, Supplier<String> lastError) {
+    this(name, s, waitPlace, lastError, LoggerFactory.getLogger(BreakerPolicy.class));
+  }
+
+  /**
+   * Logs the breaker's transitions to {@code log}: the opening at WARN, each re-opening after a failed probe at
+   * WARN at most once per {@link #REOPENED_LOG_INTERVAL} (with the count held back), the closing at INFO, each probe
+   * (half-open) at DEBUG.
+   */
+  BreakerPolicy(String name, EngineSettings s, String waitPlace, Supplier<String> lastError, Logger log) {
     this.breaker = CircuitBreaker.of("eventrelayer-" + name, CircuitBreakerConfig.custom()
         .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
         .slidingWindowSize(s.breakerSlidingWindowSize)
@@ -37,13 +51,21 @@ final class BreakerPolicy {
             IntervalFunction.ofExponentialBackoff(s.breakerWaitInOpenState, 2.0, s.breakerMaxWaitInOpenState))
         .recordException(t -> true)
         .build());
+    RateLimitedLogger reopened = new RateLimitedLogger(log, REOPENED_LOG_INTERVAL);
+    String opened = "eventrelayer service '{}': circuit breaker OPEN ({}); events wait in the {}. Last error: {}";
     this.breaker.getEventPublisher().onStateTransition(e -> {
-      switch (e.getStateTransition().getToState()) {
-        case OPEN -> log.warn("eventrelayer service '{}': circuit breaker OPEN ({}); events wait in the {}. "
-            + "Last error: {}", name, e.getStateTransition(), waitPlace, lastError.get());
-        case CLOSED -> log.info("eventrelayer service '{}': circuit breaker CLOSED ({}); delivering again",
-            name, e.getStateTransition());
-        default -> log.info("eventrelayer service '{}': circuit breaker {}", name, e.getStateTransition());
+      CircuitBreaker.StateTransition t = e.getStateTransition();
+      switch (t.getToState()) {
+        case OPEN -> {
+          if (t.getFromState() == CircuitBreaker.State.HALF_OPEN) {
+            reopened.warn("breaker-reopened", opened, name, t, waitPlace, lastError.get());
+          } else {
+            log.warn(opened, name, t, waitPlace, lastError.get());
+          }
+        }
+        case CLOSED -> log.info("eventrelayer service '{}': circuit breaker CLOSED ({}); delivering again", name, t);
+        case HALF_OPEN -> log.debug("eventrelayer service '{}': circuit breaker {}", name, t);
+        default -> log.info("eventrelayer service '{}': circuit breaker {}", name, t);
       }
     });
     this.backoff = IntervalFunction.ofExponentialRandomBackoff(
