@@ -298,7 +298,30 @@ public final class Bench {
     m.put("cpus", Runtime.getRuntime().availableProcessors());
     m.put("maxHeapMiB", Runtime.getRuntime().maxMemory() >> 20);
     m.put("jvmArgs", ManagementFactory.getRuntimeMXBean().getInputArguments());
+    m.put("freePageReporting", freePageReporting());
     return m;
+  }
+
+  /**
+   * Whether this (virtual) machine hands free memory back to its host (Linux's virtio-balloon free page reporting),
+   * and from which block size: where it does, a page the spool takes for the first time is usually a fault in the
+   * host, which sets much of spool mode's tail (docs/spool.md, "2026-12-03, evening"). "absent" where the kernel
+   * has no such module loaded; "off" where no free block is large enough to be reported (order above 10).
+   */
+  public static String freePageReporting() {
+    Path params = Path.of("/sys/module/page_reporting/parameters");
+    try {
+      int order = Integer.parseInt(Files.readString(params.resolve("page_reporting_order")).trim());
+      if (order > 10) {
+        return "off (page_reporting_order " + order + ")";
+      }
+      Path minFree = params.resolve("min_free_ms"); // not in every kernel
+      return "on: free blocks of " + ((4096L << order) >> 10) + " KiB and up"
+          + (Files.isReadable(minFree) ? ", once free for " + Files.readString(minFree).trim() + " ms" : "")
+          + " (page_reporting_order " + order + ")";
+    } catch (IOException | NumberFormatException e) {
+      return "absent";
+    }
   }
 
   /** Writes {@code value} as indented JSON to {@code path} (creating directories), or to stdout if null. */

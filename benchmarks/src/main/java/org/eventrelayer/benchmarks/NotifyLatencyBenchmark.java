@@ -178,6 +178,14 @@ public class NotifyLatencyBenchmark {
     }
   }
 
+  /** Says, in spool mode, whether the machine hands free memory back to its host (see {@link Bench#freePageReporting}). */
+  @Setup(Level.Trial)
+  public void describeMachine() {
+    if ("on".equals(spool)) {
+      System.out.println("  [free page reporting: " + Bench.freePageReporting() + "]");
+    }
+  }
+
   /** Starts the endpoint and a fresh group. */
   @Setup(Level.Iteration)
   public void setUp() throws IOException {

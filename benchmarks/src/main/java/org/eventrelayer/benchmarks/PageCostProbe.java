@@ -43,6 +43,7 @@ public final class PageCostProbe {
     out.put("probe", "page-cost");
     out.put("dir", dir.toString());
     out.put("environment", Bench.environment());
+    System.out.println("free page reporting: " + Bench.freePageReporting());
     for (int round = 1; round <= rounds; round++) {
       Path file = Files.createTempFile(dir, "page-cost", ".seg");
       try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {

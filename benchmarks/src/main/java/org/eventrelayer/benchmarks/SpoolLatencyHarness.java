@@ -49,6 +49,7 @@ public final class SpoolLatencyHarness {
     out.put("ratePerCaller", rate);
     out.put("loadAverageStart", Bench.loadAverage());
     out.put("environment", Bench.environment());
+    System.out.println("free page reporting: " + Bench.freePageReporting());
     List<Map<String, Object>> results = new ArrayList<>();
     Map<String, List<Double>> ratios = new LinkedHashMap<>();
     for (int round = 1; round <= rounds; round++) {

@@ -66,6 +66,7 @@ public final class SpoolThroughputHarness {
     out.put("harness", "spool-throughput");
     out.put("loadAverageStart", Bench.loadAverage());
     out.put("environment", Bench.environment());
+    System.out.println("free page reporting: " + Bench.freePageReporting());
     if (parts.contains("flood")) {
       out.put("flood", flood(seconds, threads, fsync, rate));
     }
