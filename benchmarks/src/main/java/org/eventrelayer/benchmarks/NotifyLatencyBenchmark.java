@@ -178,7 +178,7 @@ public class NotifyLatencyBenchmark {
     }
   }
 
-  /** Says, in spool mode, whether the machine hands free memory back to its host (see {@link Bench#freePageReporting}). */
+  /** In spool mode, says whether the machine hands free memory back to its host ({@link Bench#freePageReporting}). */
   @Setup(Level.Trial)
   public void describeMachine() {
     if ("on".equals(spool)) {

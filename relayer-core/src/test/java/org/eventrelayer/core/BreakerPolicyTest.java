@@ -15,7 +15,7 @@ import org.slf4j.event.Level;
 import org.slf4j.helpers.LegacyAbstractLogger;
 import org.slf4j.helpers.MessageFormatter;
 
-/** What the circuit breaker logs over an outage: the opening once, the re-openings of every failed probe rate-limited. */
+/** What the circuit breaker logs: its opening once, the re-opening after each failed probe rate-limited. */
 class BreakerPolicyTest {
 
   /** Lines logged, as "LEVEL message". */
@@ -67,11 +67,16 @@ class BreakerPolicyTest {
     }
   }
 
-  @Test
-  void anOutageWhoseProbesAllFailLogsItsOpeningOnceAndItsReopeningsAtMostOncePerInterval() {
-    EngineSettings settings = new EngineSettings(Config.of("eventServices.eventgate", Map.of(
+  /** A breaker that opens after two failures and lets a probe through 1 ms after opening. */
+  private static EngineSettings quickBreaker() {
+    return new EngineSettings(Config.of("eventServices.eventgate", Map.of(
         "breaker.slidingWindowSize", 2, "breaker.minimumNumberOfCalls", 2,
         "breaker.waitInOpenState", "1ms", "breaker.maxWaitInOpenState", "1ms")), "eventgate");
+  }
+
+  @Test
+  void anOutageWhoseProbesAllFailLogsItsOpeningOnceAndItsReopeningsAtMostOncePerInterval() {
+    EngineSettings settings = quickBreaker();
     RecordingLogger log = new RecordingLogger();
     BreakerPolicy policy = new BreakerPolicy("eventgate", settings, "spool", () -> "connection refused", log);
     ConnectException refused = new ConnectException("Connection refused");
@@ -97,9 +102,7 @@ class BreakerPolicyTest {
 
   @Test
   void aProbeThatSucceedsClosesTheBreakerAndSaysSo() {
-    EngineSettings settings = new EngineSettings(Config.of("eventServices.eventgate", Map.of(
-        "breaker.slidingWindowSize", 2, "breaker.minimumNumberOfCalls", 2,
-        "breaker.waitInOpenState", "1ms", "breaker.maxWaitInOpenState", "1ms")), "eventgate");
+    EngineSettings settings = quickBreaker();
     RecordingLogger log = new RecordingLogger();
     BreakerPolicy policy = new BreakerPolicy("eventgate", settings, "queue", () -> "timeout", log);
     ConnectException refused = new ConnectException("Connection refused");
