@@ -2,6 +2,7 @@ package org.eventrelayer.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -35,6 +36,22 @@ class UrlCheckTest {
       "https://host/<script>|character '<'"})
   void refuses(String url, String problem) {
     assertThat(UrlCheck.problem(url)).contains(problem);
+  }
+
+  @Test
+  void acceptsInAPathExactlyTheCharactersRfc3986AllowsOutsideAnEscape() {
+    String rfc3986 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=";
+    for (char c = 0; c < Character.MAX_VALUE; c++) {
+      if (c == '%') {
+        continue;
+      }
+      String problem = UrlCheck.problem("https://host.example/a" + c + "b");
+      if (rfc3986.indexOf(c) >= 0) {
+        assertThat(problem).as("U+%04X", (int) c).isNull();
+      } else {
+        assertThat(problem).as("U+%04X", (int) c).isNotNull().contains("percent-encode it");
+      }
+    }
   }
 
   @ParameterizedTest
