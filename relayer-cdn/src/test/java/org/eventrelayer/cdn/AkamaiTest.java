@@ -94,8 +94,14 @@ class AkamaiTest extends StandInTestSupport {
     assertThat(report.deadLettered()).isEqualTo(1);
     assertThat(report.firstFailure()).contains("400").contains("non-ASCII");
     assertThat(f.purged().all()).hasSize(199).doesNotHaveDuplicates().noneMatch(u -> u.contains("Caf"));
-    // A request of 200 (or two batches), then two halves on each of the ~8 levels down to the lone bad URL.
-    assertThat(f.gate().requests()).isBetween(3, 2 + 2 * 8);
+    // The batch that carries the bad URL (at most 200 URLs) is halved until the URL is alone: at most 9 requests
+    // carry it (200, 100, 50, 25, 13, 7, 4, 2, 1), and each refused one of more than one URL leaves a good half
+    // that goes through in one request. Every other request is one of the batches the 200 events were cut into
+    // (how many depends on when the worker took them from the queue: up to 3 seen, 19 requests in all).
+    int refused = f.badUrlAnswers();
+    assertThat(refused).isBetween(1, 9);
+    int otherBatches = f.gate().requests() - refused - (refused - 1);
+    assertThat(otherBatches).isBetween(0, 10);
     assertThat(g.serviceStats().get("akamai").retries()).isZero();
   }
 

@@ -37,6 +37,7 @@ public final class FakeAkamai extends StandIn {
   private final ServerBucket urls;
   private final Set<String> nonces = ConcurrentHashMap.newKeySet();
   private final AtomicInteger badSignatures = new AtomicInteger();
+  private final AtomicInteger badUrlAnswers = new AtomicInteger();
   private final AtomicInteger largestBody = new AtomicInteger();
   private final Set<String> paths = ConcurrentHashMap.newKeySet();
 
@@ -75,6 +76,7 @@ public final class FakeAkamai extends StandIn {
     }
     for (JsonNode o : objects) {
       if (refuses(o.asText())) {
+        badUrlAnswers.incrementAndGet();
         LoopbackServer.answer(ex, 400, problem(400, "bad URL", "Invalid or malformed URL '" + o.asText()
             + "': contains non-ASCII character"));
         return;
@@ -172,6 +174,11 @@ public final class FakeAkamai extends StandIn {
 
   public int badSignatures() {
     return badSignatures.get();
+  }
+
+  /** Requests answered 400 "bad URL" (each carried a URL with a non-ASCII character). */
+  public int badUrlAnswers() {
+    return badUrlAnswers.get();
   }
 
   public int largestBody() {
