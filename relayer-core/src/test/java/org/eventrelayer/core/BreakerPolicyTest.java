@@ -74,20 +74,31 @@ class BreakerPolicyTest {
         "breaker.waitInOpenState", "1ms", "breaker.maxWaitInOpenState", "1ms")), "eventgate");
   }
 
+  private static final ConnectException REFUSED = new ConnectException("Connection refused");
+
+  /** A breaker logging to {@code log}, opened by two refused connections. */
+  private static BreakerPolicy openedBreaker(String waitPlace, String lastError, RecordingLogger log) {
+    BreakerPolicy policy = new BreakerPolicy("eventgate", quickBreaker(), waitPlace, () -> lastError, log);
+    policy.onAnswer(REFUSED, null, 1_000);
+    policy.onAnswer(REFUSED, null, 1_000);
+    return policy;
+  }
+
+  /** Waits until the breaker lets a probe through (1 ms after it opened). */
+  private static void awaitProbe(BreakerPolicy policy) {
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(policy::tryAcquire);
+  }
+
   @Test
   void anOutageWhoseProbesAllFailLogsItsOpeningOnceAndItsReopeningsAtMostOncePerInterval() {
-    EngineSettings settings = quickBreaker();
     RecordingLogger log = new RecordingLogger();
-    BreakerPolicy policy = new BreakerPolicy("eventgate", settings, "spool", () -> "connection refused", log);
-    ConnectException refused = new ConnectException("Connection refused");
+    BreakerPolicy policy = openedBreaker("spool", "connection refused", log);
 
-    policy.onAnswer(refused, null, 1_000);
-    policy.onAnswer(refused, null, 1_000);
     assertThat(policy.state()).isEqualTo("OPEN");
     int probes = 50;
     for (int i = 0; i < probes; i++) { // each probe fails: HALF_OPEN -> OPEN, within one interval of 30 s
-      await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(policy::tryAcquire);
-      policy.onAnswer(refused, null, 1_000);
+      awaitProbe(policy);
+      policy.onAnswer(REFUSED, null, 1_000);
       assertThat(policy.state()).isEqualTo("OPEN");
     }
 
@@ -102,14 +113,10 @@ class BreakerPolicyTest {
 
   @Test
   void aProbeThatSucceedsClosesTheBreakerAndSaysSo() {
-    EngineSettings settings = quickBreaker();
     RecordingLogger log = new RecordingLogger();
-    BreakerPolicy policy = new BreakerPolicy("eventgate", settings, "queue", () -> "timeout", log);
-    ConnectException refused = new ConnectException("Connection refused");
-    policy.onAnswer(refused, null, 1_000);
-    policy.onAnswer(refused, null, 1_000);
+    BreakerPolicy policy = openedBreaker("queue", "timeout", log);
 
-    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(policy::tryAcquire);
+    awaitProbe(policy);
     policy.onAnswer(null, SendResult.delivered(), 1_000);
 
     assertThat(policy.isClosed()).isTrue();
