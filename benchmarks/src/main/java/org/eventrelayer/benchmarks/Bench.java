@@ -303,6 +303,16 @@ public final class Bench {
   }
 
   /**
+   * {@link #environment()} for a spool harness, whose tail depends on whether the machine hands free memory back to
+   * its host: that line ({@code freePageReporting}) is printed first, as well as stored.
+   */
+  public static Map<String, Object> spoolEnvironment() {
+    Map<String, Object> m = environment();
+    System.out.println("free page reporting: " + m.get("freePageReporting"));
+    return m;
+  }
+
+  /**
    * Whether this (virtual) machine hands free memory back to its host (Linux's virtio-balloon free page reporting),
    * and from which block size: where it does, a page the spool takes for the first time is usually a fault in the
    * host, which sets much of spool mode's tail (docs/spool.md, "2026-12-03, evening"). "absent" where the kernel

@@ -106,13 +106,14 @@ public class NotifyLatencyBenchmark {
   private EventRelayerGroup group;
   private EventRelayer relayer;
 
+  /** Prebuilt input, so that the benchmark measures the relayer and not string building. */
+  static final int ONE_URL_POOL = 1 << 16;
   /**
-   * Prebuilt input, so that the benchmark measures the relayer and not string building. The single URLs are
-   * {@code https://en.example.org/wiki/Benchmark_page_<i>} (a 128-byte spool record); {@code -jvmArgsPrepend
+   * What the single URLs start with ({@code <prefix><i>}): by default
+   * {@code https://en.example.org/wiki/Benchmark_page_} (a 128-byte spool record); {@code -jvmArgsPrepend
    * -Dbench.urlPrefix=https://e.o/} makes them 31 bytes shorter (96-byte records), to see what the spool's tail
    * owes to the bytes it writes.
    */
-  static final int ONE_URL_POOL = 1 << 16;
   static final String URL_PREFIX = System.getProperty("bench.urlPrefix", "https://en.example.org/wiki/Benchmark_page_");
   static final int CALL_POOL = 1 << 9;
   static final List<Map<String, ?>> ONE_URL_EVENTS = new ArrayList<>(ONE_URL_POOL);

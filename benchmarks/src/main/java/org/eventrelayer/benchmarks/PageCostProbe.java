@@ -42,8 +42,7 @@ public final class PageCostProbe {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("probe", "page-cost");
     out.put("dir", dir.toString());
-    out.put("environment", Bench.environment());
-    System.out.println("free page reporting: " + Bench.freePageReporting());
+    out.put("environment", Bench.spoolEnvironment());
     for (int round = 1; round <= rounds; round++) {
       Path file = Files.createTempFile(dir, "page-cost", ".seg");
       try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {

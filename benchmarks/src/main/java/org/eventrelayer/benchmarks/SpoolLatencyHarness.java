@@ -48,8 +48,7 @@ public final class SpoolLatencyHarness {
     out.put("threads", threads);
     out.put("ratePerCaller", rate);
     out.put("loadAverageStart", Bench.loadAverage());
-    out.put("environment", Bench.environment());
-    System.out.println("free page reporting: " + Bench.freePageReporting());
+    out.put("environment", Bench.spoolEnvironment());
     List<Map<String, Object>> results = new ArrayList<>();
     Map<String, List<Double>> ratios = new LinkedHashMap<>();
     for (int round = 1; round <= rounds; round++) {

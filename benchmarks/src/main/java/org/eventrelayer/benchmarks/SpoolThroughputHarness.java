@@ -65,8 +65,7 @@ public final class SpoolThroughputHarness {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("harness", "spool-throughput");
     out.put("loadAverageStart", Bench.loadAverage());
-    out.put("environment", Bench.environment());
-    System.out.println("free page reporting: " + Bench.freePageReporting());
+    out.put("environment", Bench.spoolEnvironment());
     if (parts.contains("flood")) {
       out.put("flood", flood(seconds, threads, fsync, rate));
     }
