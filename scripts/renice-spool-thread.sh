@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Gives the spool's thread (eventrelayer-<service>-spool) of a running JVM precedence over the host's threads:
+# Gives the spool's threads (eventrelayer-<service>-spool and its fill threads, eventrelayer-<service>-spool-fill-<n>)
+# of a running JVM precedence over the host's threads:
 # on a machine that runs more busy threads than it has cores, callers that outrun the spool's thread allocate and
 # zero the spool's new pages themselves, mid-notify (docs/spool.md, "2026-12-03, afternoon").
 #
@@ -13,7 +14,7 @@ set -euo pipefail
 # Renices the spool threads of JVM $1 to $2; prints the native ids reniced, one per line.
 renice_spool_threads() {
   local nid
-  for nid in $(jstack "$1" 2>/dev/null | grep -E '^"eventrelayer-[^"]*-spool"' | grep -o 'nid=0x[0-9a-f]*' | cut -c5-); do
+  for nid in $(jstack "$1" 2>/dev/null | grep -E '^"eventrelayer-[^"]*-spool(-fill-[0-9]+)?"' | grep -o 'nid=0x[0-9a-f]*' | cut -c5-); do
     renice -n "$2" -p $((nid)) >/dev/null
     echo $((nid))
   done

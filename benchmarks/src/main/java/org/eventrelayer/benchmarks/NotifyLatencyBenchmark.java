@@ -116,6 +116,11 @@ public class NotifyLatencyBenchmark {
    */
   static final String URL_PREFIX = System.getProperty("bench.urlPrefix", "https://en.example.org/wiki/Benchmark_page_");
   static final int CALL_POOL = 1 << 9;
+  /**
+   * With {@code spool=on}: {@code spool.fillThreads} if set ({@code -jvmArgsPrepend -Dbench.spoolFillThreads=4}),
+   * else the engine's default; a system property rather than a parameter so that memory mode runs once.
+   */
+  static final String SPOOL_FILL_THREADS = System.getProperty("bench.spoolFillThreads");
   static final List<Map<String, ?>> ONE_URL_EVENTS = new ArrayList<>(ONE_URL_POOL);
   static final List<List<Map<String, ?>>> HUNDRED_URL_CALLS = new ArrayList<>(CALL_POOL);
 
@@ -219,6 +224,9 @@ public class NotifyLatencyBenchmark {
       service.put("spoolDir", spoolDir.toString());
       service.put("spool.maxBytes", "8GiB");
       service.put("spool.trackedEvents", trackedEvents);
+      if (SPOOL_FILL_THREADS != null) {
+        service.put("spool.fillThreads", SPOOL_FILL_THREADS);
+      }
       switch (fsync) {
         case "batch" -> { }
         case "none" -> {

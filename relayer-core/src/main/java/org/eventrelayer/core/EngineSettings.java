@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.eventrelayer.core.spool.SpoolSettings;
 import org.eventrelayer.spi.Config;
 
 /** The engine's keys of one service entry, read and validated at build time. Defaults are explained in the README. */
@@ -24,7 +25,7 @@ final class EngineSettings {
       "breaker.failureRateThreshold", "breaker.slidingWindowSize", "breaker.minimumNumberOfCalls",
       "breaker.waitInOpenState", "breaker.maxWaitInOpenState", "breaker.permittedCallsInHalfOpenState",
       "spool.fsync", "spool.fsyncInterval", "spool.maxBytes", "spool.segmentBytes", "spool.trackedEvents",
-      "signing.secret", "signing.algorithm", "signing.field");
+      "spool.fillThreads", "signing.secret", "signing.algorithm", "signing.field");
 
   final int queueCapacity;
   final long queueBytes;
@@ -60,6 +61,7 @@ final class EngineSettings {
   final long spoolSegmentBytes;
   /** Events waiting in the spool up to which a new one keeps its caller's delivery future (the rest: spooled). */
   final int spoolTrackedEvents;
+  final int spoolFillThreads;
 
   EngineSettings(Config c, String serviceName) {
     this(c, serviceName, Map.of());
@@ -110,9 +112,11 @@ final class EngineSettings {
             + "): whole segments are deleted, so the spool needs room for at least two");
       }
       spoolTrackedEvents = c.getInt("spool.trackedEvents", 100_000, 0, 100_000_000);
+      spoolFillThreads = c.getInt("spool.fillThreads", SpoolSettings.DEFAULT_FILL_THREADS, 1,
+          SpoolSettings.MAX_FILL_THREADS);
     } else {
       for (String k : List.of("spool.fsync", "spool.fsyncInterval", "spool.maxBytes", "spool.segmentBytes",
-          "spool.trackedEvents")) {
+          "spool.trackedEvents", "spool.fillThreads")) {
         if (c.has(k)) {
           throw c.error(k, "only applies with a spool: set spoolDir (and overflow: spool)");
         }
@@ -124,6 +128,7 @@ final class EngineSettings {
       spoolMaxBytes = 0;
       spoolSegmentBytes = 0;
       spoolTrackedEvents = 0;
+      spoolFillThreads = 0;
     }
 
     queueCapacity = c.getInt("queueCapacity", intDefault(defaults, "queueCapacity", 50_000), 1, 10_000_000);

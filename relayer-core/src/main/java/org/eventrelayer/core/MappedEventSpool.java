@@ -108,7 +108,8 @@ final class MappedEventSpool implements Spool {
   static MappedEventSpool open(EngineContext ctx, EventBuilder builder) {
     EngineSettings s = ctx.settings;
     SpoolSettings settings = SpoolSettings.builder().name(ctx.name).maxBytes(s.spoolMaxBytes)
-        .segmentBytes(s.spoolSegmentBytes).forceInterval(s.fsyncEachBatch ? Duration.ZERO : s.fsyncInterval).build();
+        .segmentBytes(s.spoolSegmentBytes).forceInterval(s.fsyncEachBatch ? Duration.ZERO : s.fsyncInterval)
+        .fillThreads(s.spoolFillThreads).build();
     try {
       return new MappedEventSpool(ctx, builder, MappedSpool.open(s.spoolDir, settings));
     } catch (SpoolLockedException e) {

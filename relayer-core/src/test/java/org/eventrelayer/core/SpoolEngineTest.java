@@ -550,9 +550,14 @@ class SpoolEngineTest {
     assertThatThrownBy(() -> group(spooled("spool.maxBytes", "1MiB", "spool.segmentBytes", "1MiB")))
         .isInstanceOf(ConfigException.class)
         .satisfies(e -> assertThat(((ConfigException) e).key()).endsWith(".spool.segmentBytes"));
+    assertThatThrownBy(() -> group(spooled("spool.fillThreads", 0))).isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).key()).endsWith(".spool.fillThreads"));
+    assertThatThrownBy(() -> group(Map.of("spool.fillThreads", 2))).isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).key()).endsWith(".spool.fillThreads"));
     // A build that fails after the spool was opened (an unknown key is found last) leaves it unlocked.
     assertThatThrownBy(() -> group(spooled("spool.fsnyc", "batch"))).isInstanceOf(ConfigException.class)
         .satisfies(e -> assertThat(((ConfigException) e).key()).endsWith(".spool.fsnyc"));
-    group(spooled("overflow", "spool", "spool.fsync", "interval", "spool.fsyncInterval", "10ms"));
+    group(spooled("overflow", "spool", "spool.fsync", "interval", "spool.fsyncInterval", "10ms",
+        "spool.fillThreads", 1));
   }
 }

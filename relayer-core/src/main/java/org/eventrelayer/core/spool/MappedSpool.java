@@ -57,6 +57,8 @@ public final class MappedSpool implements AutoCloseable {
   private final SpoolReader reader;
   /** The spool's thread ({@code eventrelayer-<name>-spool}). */
   private final Thread thread;
+  /** Runs the forces ({@code eventrelayer-<name>-spool-force}), so that no force holds back a spare. */
+  private final Thread forceThread;
   /** Every open segment, oldest first: recovered ones, then the ones appended to. Guarded by {@code this}. */
   private final Deque<Segment> segments = new ArrayDeque<>();
 
@@ -100,7 +102,10 @@ public final class MappedSpool implements AutoCloseable {
     this.thread = new Thread(this::spoolLoop, "eventrelayer-" + settings.name() + "-spool");
     thread.setDaemon(true);
     this.forcer = new SegmentForcer(checkpoint, () -> current, this::openSegments,
-        () -> LockSupport.unpark(thread));
+        this::wakeForceThread);
+    this.forceThread = new Thread(new ForceLoop(forcer, settings.forceInterval().toNanos(), () -> closed,
+        rateLimited, dir), "eventrelayer-" + settings.name() + "-spool-force");
+    forceThread.setDaemon(true);
     this.lead = new LeadToucher(() -> current, this::firstSpare);
     this.preparer = new SparePreparer(dir, settings, store, new SparePreparer.Spares() {
       @Override
@@ -117,7 +122,11 @@ public final class MappedSpool implements AutoCloseable {
       public List<Segment> ahead() {
         return segmentsAhead();
       }
-    }, rateLimited);
+    }, rateLimited, () -> LockSupport.unpark(thread));
+  }
+
+  private void wakeForceThread() {
+    LockSupport.unpark(forceThread);
   }
 
   /** The spare the next roll takes, or null. */
@@ -180,6 +189,7 @@ public final class MappedSpool implements AutoCloseable {
       }
       spool.preparer.prepareAll(); // likewise the segments after it
       spool.thread.start();
+      spool.forceThread.start();
       return spool;
     } catch (IOException | RuntimeException e) {
       if (checkpoint != null) {
@@ -432,7 +442,7 @@ public final class MappedSpool implements AutoCloseable {
   }
 
   /**
-   * Asks the spool's thread to {@link #force()}; the future completes once everything appended before this call
+   * Asks the force thread to {@link #force()}; the future completes once everything appended before this call
    * is on the device (exceptionally if the force failed). Never blocks the caller.
    */
   public CompletableFuture<Void> forceAsync() {
@@ -440,7 +450,7 @@ public final class MappedSpool implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------------------------------------------------
-  // The spool's thread: prepares the next segments, forces on an interval or when asked.
+  // The spool's thread: prepares the next segments (the forces are the force thread's: ForceLoop).
 
   private void addSpare(Segment s) throws IOException {
     Segment c;
@@ -460,24 +470,15 @@ public final class MappedSpool implements AutoCloseable {
   }
 
   private void spoolLoop() {
-    long intervalNanos = settings.forceInterval().toNanos();
-    long nextForce = System.nanoTime() + intervalNanos;
     while (!closed) {
       boolean more = false;
       long lookAgain = Long.MAX_VALUE; // the most the lead touch may wait (see LeadToucher)
       try {
-        forcer.forceIfWanted();
         releaseWritten();
         // Before a step of preparing (it may take milliseconds), unless behind with the spares: a missing spare is
         // a refusal, a cold page a few µs (docs/spool.md, 2026-12-02 afternoon).
         lookAgain = lead.touch(System.nanoTime(), preparer.behind());
         more = preparer.step();
-        if (intervalNanos > 0 && System.nanoTime() - nextForce >= 0) {
-          nextForce = System.nanoTime() + intervalNanos;
-          force();
-        } else if (intervalNanos == 0 && !more) {
-          more = forcer.forceAheadStep(); // only once the spares are ready: callers never wait for a force
-        }
         more |= lookAgain == 0;
       } catch (IOException | RuntimeException e) {
         rateLimited.error("spool-prepare", "eventrelayer spool {}: {}", dir, e.toString());
@@ -486,8 +487,7 @@ public final class MappedSpool implements AutoCloseable {
             e.toString());
       }
       if (!more) {
-        long park = intervalNanos > 0 ? Math.min(intervalNanos, 200_000_000L) : 200_000_000L;
-        LockSupport.parkNanos(this, Math.min(park, lookAgain));
+        LockSupport.parkNanos(this, Math.min(200_000_000L, lookAgain));
       }
     }
   }
@@ -563,8 +563,10 @@ public final class MappedSpool implements AutoCloseable {
       closed = true;
     }
     LockSupport.unpark(thread);
+    LockSupport.unpark(forceThread);
     try {
       thread.join(10_000);
+      forceThread.join(10_000);
       forcer.failWanted(); // close() forces below
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -590,11 +592,13 @@ public final class MappedSpool implements AutoCloseable {
           store.retire(seg);
         }
         spares.clear();
-        if (threadStopped) { // else the spool's thread, stuck, still writes to the segment it fills
+        if (threadStopped) { // else the spool's thread, stuck, may still start a fill or offer one
           preparer.retireFilling();
+        } else {
+          preparer.stopFillThreads();
         }
       }
-      checkpoint.close(threadStopped); // a spool's thread stuck in a force may still touch it
+      checkpoint.close(!forceThread.isAlive()); // a force thread stuck in a force may still touch it
       lock.close();
     }
   }

@@ -8,13 +8,13 @@ import java.util.function.Supplier;
 
 /**
  * How far a spool's segments are on the device, and the forces that move it there: {@link #force} (a writer's, or
- * the spool's thread's on its interval), the steps the spool's thread forces ahead of a consumer ({@link
+ * the force thread's on its interval), the steps the force thread forces ahead of a consumer ({@link
  * #forceAheadStep}), and the forces other threads ask of that thread ({@link #forceAsync}). Its state is guarded by
  * its own lock, never the spool's, which a caller switching segments may need while a force waits on the disk.
  */
 final class SegmentForcer {
 
-  /** With a force per batch, the spool's thread forces ahead of the consumer in steps of this many bytes. */
+  /** With a force per batch, the force thread forces ahead of the consumer in steps of this many bytes. */
   static final long FORCE_AHEAD_BYTES = 4L << 20;
 
   private final SpoolCheckpoint checkpoint;
@@ -22,9 +22,9 @@ final class SegmentForcer {
   private final Supplier<Segment> current;
   /** A copy of the spool's open segments, oldest first. */
   private final Supplier<List<Segment>> open;
-  /** Wakes the spool's thread, which runs {@link #forceIfWanted}. */
+  /** Wakes the force thread ({@link ForceLoop}), which runs {@link #forceIfWanted}. */
   private final Runnable wake;
-  /** Forces asked of the spool's thread: completed by it. */
+  /** Forces asked of the force thread: completed by it. */
   private final AtomicReference<CompletableFuture<Void>> wanted = new AtomicReference<>();
   private final Object lock = new Object();
   /** Guarded by {@code lock}: how far the segments were forced (none yet while {@code forcedSegment} is null). */
@@ -90,10 +90,10 @@ final class SegmentForcer {
   }
 
   /**
-   * With a force per batch ({@code forceInterval} zero), when the spool's thread has nothing to prepare: forces the
+   * With a force per batch ({@code forceInterval} zero), on the force thread: forces the
    * next {@link #FORCE_AHEAD_BYTES} appended and not forced yet, so that a consumer reading a backlog finds it
    * forced (its own force of a whole backlog, tens of megabytes, would stall it). One step at a time, so that the
-   * spool's thread never leaves the callers without a spare segment for longer than one step's force. True if it
+   * force thread gets to a force asked for after one step's force at most. True if it
    * forced.
    */
   boolean forceAheadStep() {
@@ -129,7 +129,7 @@ final class SegmentForcer {
   }
 
   /**
-   * Asks the spool's thread to {@link #force}; the future completes once everything appended before this call is
+   * Asks the force thread to {@link #force}; the future completes once everything appended before this call is
    * on the device (exceptionally if the force failed). Never blocks the caller.
    */
   CompletableFuture<Void> forceAsync() {
@@ -143,7 +143,7 @@ final class SegmentForcer {
     return before.handle((v, e) -> null).thenCompose(v -> forceAsync());
   }
 
-  /** The spool's thread: runs the force asked for, if any, and completes its future. */
+  /** The force thread: runs the force asked for, if any, and completes its future. */
   void forceIfWanted() {
     CompletableFuture<Void> w = wanted.get();
     if (w == null) {
@@ -159,7 +159,7 @@ final class SegmentForcer {
     }
   }
 
-  /** At close, once the spool's thread has stopped: a force still asked for fails (the close forces instead). */
+  /** At close, once the force thread has stopped: a force still asked for fails (the close forces instead). */
   void failWanted() {
     CompletableFuture<Void> w = wanted.getAndSet(null);
     if (w != null) {

@@ -111,9 +111,9 @@ final class SegmentStore {
   /**
    * Creates the next segment in bytes {@link #reserve reserved} for it (released if this fails): a sparse file of
    * the segment's size, header written and mapped, then renamed into place. This takes a fraction of a
-   * millisecond; the spool's thread then {@link Segment#fill fills} the segment before it offers it (unless the
-   * callers are down to their last spare: then at once, sparse) and {@link Segment#touch touches} its pages (where
-   * a caller gets there first, that caller's first write to the page takes the fault).
+   * millisecond; a fill thread then {@link Segment#fill fills} the segment before the spool offers it (unless the
+   * callers are short of spares: then at once, sparse), and the spool's thread {@link Segment#touch touches} its
+   * pages (where a caller gets there first, that caller's first write to the page takes the fault).
    *
    * @throws IOException also when the file system has less than twice the segment's size left: a write through
    *     the mapping into a page the disk has no room for would fault in the appending thread

@@ -13,20 +13,26 @@ public final class SpoolSettings {
   public static final long MIN_SEGMENT_BYTES = 4096;
   /** The largest segment: offsets in a segment are ints. */
   public static final long MAX_SEGMENT_BYTES = 1L << 30;
+  /** Fill threads by default: enough for 8 callers flat out on two cores (docs/spool.md, Measurements, 2026-12-03). */
+  public static final int DEFAULT_FILL_THREADS = 3;
+  /** The most fill threads. */
+  public static final int MAX_FILL_THREADS = 16;
 
   private final String name;
   private final long maxBytes;
   private final long segmentBytes;
   private final Duration forceInterval;
+  private final int fillThreads;
 
   private SpoolSettings(Builder b) {
     this.name = b.name;
     this.maxBytes = b.maxBytes;
     this.segmentBytes = b.segmentBytes;
     this.forceInterval = b.forceInterval;
+    this.fillThreads = b.fillThreads;
   }
 
-  /** A builder with the defaults: 1 GiB, 16 MiB segments, no periodic force. */
+  /** A builder with the defaults: 1 GiB, 16 MiB segments, no periodic force, 3 fill threads. */
   public static Builder builder() {
     return new Builder();
   }
@@ -51,6 +57,11 @@ public final class SpoolSettings {
     return forceInterval;
   }
 
+  /** How many threads fill new segments with zeros at once ({@link Builder#fillThreads}). */
+  public int fillThreads() {
+    return fillThreads;
+  }
+
   /** The largest payload one record may carry. */
   public int maxPayloadBytes() {
     return (int) segmentBytes - Segment.HEADER - RecordFormat.HEADER - RecordFormat.END_RECORD;
@@ -62,6 +73,7 @@ public final class SpoolSettings {
     private long maxBytes = 1L << 30;
     private long segmentBytes = 16L << 20;
     private Duration forceInterval = Duration.ZERO;
+    private int fillThreads = DEFAULT_FILL_THREADS;
 
     private Builder() {}
 
@@ -90,6 +102,16 @@ public final class SpoolSettings {
     }
 
     /**
+     * How many threads fill new segments with zeros at once, one segment each (default 3, 1 to 16). Filling is most
+     * of what new spool costs, and on a machine with more busy threads than cores each fill thread is one more share
+     * of the CPU for it; idle ones end after 30 s.
+     */
+    public Builder fillThreads(int fillThreads) {
+      this.fillThreads = fillThreads;
+      return this;
+    }
+
+    /**
      * Checks the values and builds the settings.
      *
      * @throws IllegalArgumentException naming the parameter that is out of range
@@ -105,6 +127,10 @@ public final class SpoolSettings {
       }
       if (forceInterval.isNegative()) {
         throw new IllegalArgumentException("forceInterval must not be negative, was " + forceInterval);
+      }
+      if (fillThreads < 1 || fillThreads > MAX_FILL_THREADS) {
+        throw new IllegalArgumentException("fillThreads must be from 1 to " + MAX_FILL_THREADS + ", was "
+            + fillThreads);
       }
       if (name.isBlank()) {
         throw new IllegalArgumentException("name must not be blank");

@@ -444,6 +444,10 @@ class MappedSpoolTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("maxBytes");
     assertThatThrownBy(() -> SpoolSettings.builder().forceInterval(Duration.ofSeconds(-1)).build())
         .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("forceInterval");
+    assertThatThrownBy(() -> SpoolSettings.builder().fillThreads(0).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("fillThreads");
+    assertThatThrownBy(() -> SpoolSettings.builder().fillThreads(SpoolSettings.MAX_FILL_THREADS + 1).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("fillThreads");
   }
 
   static List<Path> segmentFiles(Path dir) throws IOException {
