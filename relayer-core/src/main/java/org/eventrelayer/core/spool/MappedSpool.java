@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.eventrelayer.core.RateLimitedLogger;
@@ -42,6 +43,8 @@ public final class MappedSpool implements AutoCloseable {
   private static final byte[] NO_BYTES = new byte[0];
   /** How long a close waits for appenders that reserved space before it to publish their records. */
   private static final long CLOSE_PUBLISH_WAIT_NANOS = 1_000_000_000L;
+  /** How long a close waits for the spool's thread and its force thread to stop (a disk that hangs). */
+  private static final long CLOSE_THREAD_WAIT_NANOS = 10_000_000_000L;
   private static final ThreadLocal<RecordFormat.Scratch> SCRATCH =
       ThreadLocal.withInitial(RecordFormat.Scratch::new);
 
@@ -125,6 +128,7 @@ public final class MappedSpool implements AutoCloseable {
     }, rateLimited, () -> LockSupport.unpark(thread));
   }
 
+  /** A method, not a lambda: the force thread is made after the forcer that wakes it. */
   private void wakeForceThread() {
     LockSupport.unpark(forceThread);
   }
@@ -565,8 +569,10 @@ public final class MappedSpool implements AutoCloseable {
     LockSupport.unpark(thread);
     LockSupport.unpark(forceThread);
     try {
-      thread.join(10_000);
-      forceThread.join(10_000);
+      // Both threads are woken together and waited for together: at most 10 s in all, as with one thread.
+      long deadline = System.nanoTime() + CLOSE_THREAD_WAIT_NANOS;
+      TimeUnit.NANOSECONDS.timedJoin(thread, CLOSE_THREAD_WAIT_NANOS);
+      TimeUnit.NANOSECONDS.timedJoin(forceThread, deadline - System.nanoTime()); // none left: no wait
       forcer.failWanted(); // close() forces below
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -124,23 +124,23 @@ final class SparePreparer {
     while (fills.size() < settings.fillThreads() && spares.count() + fills.size() < target
         && store.reserve(settings.maxBytes())) {
       preparing = true;
-      Segment s = null;
+      Segment s;
       try {
-        s = store.createReserved();
-        if (fills.isEmpty() && spares.count() <= lowSpares) {
-          // Callers short of spares and no fill ahead of this one: offered at once, unfilled (callers
-          // zero its pages as they reach them, as with no fill at all); a refusal would be worse than a slow page.
-          Segment unfilled = s;
-          s = null;
-          offer(unfilled);
-          return true; // one a step: the spool's thread looks at its other work (and at a close) in between
-        } else {
-          fills.addLast(filler.start(s));
-        }
+        s = store.createReserved(); // gives the reservation back if it fails
       } catch (IOException | RuntimeException e) {
-        if (s != null) {
-          retireUnused(s); // the filler was shut down: the spool is closing
-        }
+        preparing = !fills.isEmpty();
+        throw e;
+      }
+      if (fills.isEmpty() && spares.count() <= lowSpares) {
+        // Callers short of spares and no fill ahead of this one: offered at once, unfilled (callers zero its pages
+        // as they reach them, as with no fill at all); a refusal would be worse than a slow page.
+        offer(s);
+        return true; // one a step: the spool's thread looks at its other work (and at a close) in between
+      }
+      try {
+        fills.addLast(filler.start(s));
+      } catch (RuntimeException e) { // the filler was shut down: the spool is closing
+        retireUnused(s);
         preparing = !fills.isEmpty();
         throw e;
       }
